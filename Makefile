@@ -1,0 +1,65 @@
+# mod_certauthz: `make`, `make install`, `make test`, `make demo`.
+# Missing Debian packages are installed first (scripts/deps.sh).
+
+APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
+CC ?= cc
+
+SRC_C = src/certinfo.c src/reason.c src/rule.c
+SRC_H = $(SRC_C:.c=.h)
+LIBS = -lcrypto -lpcre2-8
+
+WFLAGS = -Wall -Wextra -Werror
+APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
+
+MODULE = .libs/mod_certauthz.so
+
+.PHONY: all deps install clean test unit demo format
+
+all: $(MODULE)
+
+deps:
+	@sh scripts/deps.sh
+
+$(MODULE): mod_certauthz.c $(SRC_C) $(SRC_H)
+	@mkdir -p build
+	$(APXS) -c $(APXS_CFLAGS) -o mod_certauthz.la mod_certauthz.c $(SRC_C) $(LIBS) >build/apxs.log
+
+install: $(MODULE)
+	$(APXS) -i -n certauthz mod_certauthz.la
+	@echo "conf/certauthz.load and conf/certauthz.conf: copy to /etc/apache2/mods-available/ and a2enmod certauthz"
+
+# C unit tests of src/, built twice: plain, and with AddressSanitizer and
+# UndefinedBehaviorSanitizer.
+APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
+APR_LIBS = $(shell apr-1-config --link-ld 2>/dev/null)
+UNIT_SRC = $(wildcard t/unit/test_*.c)
+UNIT_BIN = $(patsubst t/unit/%.c,build/unit/%,$(UNIT_SRC))
+UNIT_SAN = $(patsubst t/unit/%.c,build/unit-san/%,$(UNIT_SRC))
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+unit: $(UNIT_BIN) $(UNIT_SAN)
+
+build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+
+build/unit-san/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@sh scripts/run-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+format:
+	clang-format -i mod_certauthz.c src/*.c src/*.h t/unit/*.c t/unit/*.h
+
+clean:
+	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
+	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
+	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
+	    t/htdocs/index.html demo/run
