@@ -22,7 +22,9 @@ deps:
 
 $(MODULE): mod_certauthz.c $(SRC_C) $(SRC_H)
 	@mkdir -p build
-	$(APXS) -c $(APXS_CFLAGS) -o mod_certauthz.la mod_certauthz.c $(SRC_C) $(LIBS) >build/apxs.log
+	@echo "apxs: building $(MODULE)"
+	@$(APXS) -c $(APXS_CFLAGS) -o mod_certauthz.la mod_certauthz.c $(SRC_C) $(LIBS) >build/apxs.log 2>&1 \
+	    || { cat build/apxs.log; exit 1; }
 
 install: $(MODULE)
 	$(APXS) -i -n certauthz mod_certauthz.la

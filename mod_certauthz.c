@@ -66,6 +66,78 @@ typedef struct {
     const char *text;               /* "cert-subject O=MyOrg" */
 } certauthz_require_t;
 
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+#define UNSET (-1)
+
+/* Server (virtual host) configuration: revocation sources. */
+typedef struct {
+    apr_array_header_t *revocation_files;   /* const char * paths */
+    int check_interval;                     /* seconds, UNSET */
+    const char *crl_verify_ca;              /* path or NULL */
+    int stale_deny;                         /* 0 warn, 1 deny, UNSET */
+} certauthz_srv_conf_t;
+
+/* Per-directory configuration: device identity, user, exported variables. */
+typedef struct {
+    const char *device_id;                  /* SOURCE as written, or NULL */
+    int user;                               /* On/Off, UNSET */
+    int export_vars;                        /* On/Off, UNSET */
+} certauthz_dir_conf_t;
+
+static void *create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    certauthz_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->revocation_files = apr_array_make(p, 2, sizeof(const char *));
+    sc->check_interval = UNSET;
+    sc->stale_deny = UNSET;
+    return sc;
+}
+
+static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    certauthz_srv_conf_t *base = basev, *add = addv;
+    certauthz_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    /* A virtual host with revocation files of its own uses those, as
+     * mod_ssl's SSLCARevocationFile does; otherwise it inherits. */
+    sc->revocation_files = add->revocation_files->nelts
+                               ? add->revocation_files
+                               : base->revocation_files;
+    sc->check_interval = add->check_interval != UNSET ? add->check_interval
+                                                      : base->check_interval;
+    sc->crl_verify_ca = add->crl_verify_ca ? add->crl_verify_ca
+                                           : base->crl_verify_ca;
+    sc->stale_deny = add->stale_deny != UNSET ? add->stale_deny
+                                              : base->stale_deny;
+    return sc;
+}
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    certauthz_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    (void)dir;
+    dc->user = UNSET;
+    dc->export_vars = UNSET;
+    return dc;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    certauthz_dir_conf_t *base = basev, *add = addv;
+    certauthz_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    dc->device_id = add->device_id ? add->device_id : base->device_id;
+    dc->user = add->user != UNSET ? add->user : base->user;
+    dc->export_vars = add->export_vars != UNSET ? add->export_vars
+                                                : base->export_vars;
+    return dc;
+}
+
 static certauthz_conn_t *conn_record(conn_rec *c)
 {
     certauthz_conn_t *cc = ap_get_module_config(c->conn_config,
@@ -297,12 +369,23 @@ static void register_hooks(apr_pool_t *p)
     register_provider(p, "cert-san", &parse_san_provider);
 }
 
+/* ------------------------------------------------------------------ */
+/* Directives                                                          */
+
+static const command_rec certauthz_cmds[] = {
+    /* Revocation sources (INTERFACE §3): server config and virtual host. */
+
+    /* Device identity, logging (INTERFACE §4). */
+
+    {NULL}
+};
+
 AP_DECLARE_MODULE(certauthz) = {
     STANDARD20_MODULE_STUFF,
-    NULL,               /* create per-directory config */
-    NULL,               /* merge per-directory config */
-    NULL,               /* create per-server config */
-    NULL,               /* merge per-server config */
-    NULL,               /* command table */
+    create_dir_conf,    /* create per-directory config */
+    merge_dir_conf,     /* merge per-directory config */
+    create_srv_conf,    /* create per-server config */
+    merge_srv_conf,     /* merge per-server config */
+    certauthz_cmds,     /* command table */
     register_hooks
 };
