@@ -4,7 +4,7 @@ use warnings;
 use Apache::Test qw(-withtestmore);
 use CertAuthzTest;
 
-plan tests => 9;
+plan tests => 12;
 
 is(get_status('certauthz', '/p/valid'), 403,
          'no client certificate: 403');
@@ -32,3 +32,29 @@ get_status('certauthz', '/p/valid');
 select undef, undef, undef, 0.2;
 like(error_log_since($mark), qr/reason=no-cert.*uri=\/p\/valid/,
    'a denial is logged at info with its reason');
+
+# HTTP/2: requests run on secondary connections of one TLS connection.
+SKIP: {
+    my $curl = `sh -c 'command -v curl'`;
+    chomp $curl;
+    skip 'curl is not installed', 3 unless $curl;
+    my $url = 'https://localhost:' . port('certauthz');
+    my $h2 = sub {
+        my ($cert, @paths) = @_;
+        my @cmd = ($curl, '-s', '--http2', '-w', '%{http_version} %{http_code}\n',
+                   '--cacert', pki('ca.crt'));
+        push @cmd, '--cert', pki("$cert.crt"), '--key', pki("$cert.key") if $cert;
+        push @cmd, '-o', '/dev/null', "$url$_" for @paths;
+        open my $fh, '-|', @cmd or die "curl: $!";
+        local $/;
+        my $out = <$fh>;
+        close $fh;
+        return $out;
+    };
+    is($h2->('client', qw(/p/valid /p/valid /p/open)), "2 200\n2 200\n2 200\n",
+       'HTTP/2: three streams on one connection with a certificate: 200');
+    is($h2->(undef, qw(/p/valid /p/open)), "2 403\n2 200\n",
+       'HTTP/2 without a certificate: 403');
+    is($h2->('client2', qw(/p/valid)), "2 200\n",
+       'HTTP/2 with a certificate of the second CA: 200');
+}
