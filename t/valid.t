@@ -38,6 +38,8 @@ SKIP: {
     my $curl = `sh -c 'command -v curl'`;
     chomp $curl;
     skip 'curl is not installed', 3 unless $curl;
+    skip 'mod_http2 does not run under prefork', 3
+        if ($ENV{CERTAUTHZ_MPM} || '') eq 'prefork';
     my $url = 'https://localhost:' . port('certauthz');
     my $h2 = sub {
         my ($cert, @paths) = @_;
