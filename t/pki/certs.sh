@@ -1,0 +1,44 @@
+# Extra certificates, sourced by t/pki/mkpki.sh inside the output directory
+# (issue_cert and the base PKI are available).  One section per feature.
+
+# ---- rules (t/rules.t, t/conf/features/rules.conf.in) ----------------------
+# Serials 0x2001... are explicit: mkpki.sh's automatic sequence starts at the
+# base certificates' serials (0x1001...), and a CA never reuses a serial.
+
+# Subject DNs that a flattened-string parser would get wrong: no real O, and
+# three CNs that look like they carry one.
+issue_cert rules-evil ca \
+    '/C=US/OU=Devices/CN=x,O=MyOrg/CN=y\/O=MyOrg/CN=z\+O=MyOrg' 0x2001
+# A multi-valued RDN OU=a+OU=b and a second OU RDN.
+issue_cert rules-multi ca '/O=MyOrg/OU=a+OU=b/OU=c/CN=multi' 0x2002
+# The same text in three ASN.1 string types, chosen by string_mask: default
+# (PrintableString, and T61String for the non-ASCII O), UTF8String, BMPString.
+rules_serial=2003
+for rules_t in default:print utf8only:utf8 MASK:0x800:bmp; do
+    rules_mask=${rules_t%:*}
+    printf '[req]\ndistinguished_name=dn\nstring_mask=%s\n[dn]\n' \
+        "$rules_mask" > "rules-mask-${rules_t##*:}.cnf"
+    issue_cert "rules-t${rules_t##*:}" ca '/O=Société/OU=Devices/CN=types' \
+        "0x$rules_serial" '' -utf8 -config "rules-mask-${rules_t##*:}.cnf"
+    rules_serial=$((rules_serial + 1))
+done
+# A 20-byte serial.
+issue_cert rules-long ca '/O=MyOrg/CN=long' 0x7F0102030405060708090A0B0C0D0E0F101112FF
+# subjectAltNames of every type, with an upper-case DNS name, a name two
+# labels below example.org, an IPv6 and an IPv4-mapped IPv6 address.
+issue_cert rules-san ca '/O=MyOrg/CN=san' 0x2006 \
+    'subjectAltName=DNS:Host.Example.COM,DNS:a.b.example.org,email:Alice@Example.COM,URI:spiffe://example.org/ns/prod/sa/web,IP:10.1.2.3,IP:2001:db8::5,IP:::ffff:192.168.0.1'
+# The client certificate's twin from the untrusted CA: same subject, issuer
+# name, serial and SAN.
+issue_cert rules-rogue rogue '/C=US/O=MyOrg/OU=Devices/CN=client1' 0x1001 \
+    'subjectAltName=email:client1@example.com'
+
+# Fingerprints are only known now: hand them to the configuration as Defines.
+rules_fp() {
+    openssl x509 -in "$1.crt" -noout -fingerprint -sha256 | sed 's/^.*=//'
+}
+{
+    echo "Define RULES_FP_CLIENT $(rules_fp client | tr -d : | tr 'A-F' 'a-f')"
+    echo "Define RULES_FP_CLIENT_COLONS $(rules_fp client)"
+    echo "Define RULES_FP_ROGUE $(rules_fp rules-rogue)"
+} > rules-defines.conf
