@@ -13,7 +13,7 @@ APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
 
 MODULE = .libs/mod_certauthz.so
 
-.PHONY: all deps install clean test unit demo format
+.PHONY: all deps install clean test unit demo format bench-rule
 
 all: $(MODULE)
 
@@ -48,6 +48,14 @@ build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
 build/unit-san/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+
+# Micro-benchmark of one Require decision in src/ (optimised, no sanitizers).
+build/bench/bench_rule: bench/bench_rule.c t/unit/certgen.h $(SRC_C) $(SRC_H)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+
+bench-rule: build/bench/bench_rule
+	@build/bench/bench_rule
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
