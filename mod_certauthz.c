@@ -14,6 +14,7 @@
 #include "http_ssl.h"
 #include "mod_auth.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "src/certinfo.h"
@@ -318,7 +319,14 @@ static const char *parse_require(cmd_parms *cmd, const char *require_line,
     certauthz_rule_t *rule = NULL;
     certauthz_require_t *req;
 
-    while (*(word = ap_getword_conf(cmd->temp_pool, &line)) != '\0') {
+    /* Stop at the end of the line, not at the first empty word: a quoted
+     * "" must reach the compiler (and be refused), never silently drop the
+     * conditions after it. */
+    while (apr_isspace(*line)) {
+        line++;
+    }
+    while (*line != '\0') {
+        word = ap_getword_conf(cmd->temp_pool, &line);
         APR_ARRAY_PUSH(argv, const char *) = word;
     }
     err = certauthz_rule_compile(cmd->pool, kind, argv->nelts,

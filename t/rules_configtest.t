@@ -32,6 +32,9 @@ my @bad = (
     ['cert-san dns:a.*.example.com', q{'dns:a.*.example.com'},
      'wildcard not the leftmost label'],
     ['cert-san', q{missing argument}, 'cert-san without arguments'],
+    ['cert-subject CN=client1 "" O=Other', q{got ''},
+     'an empty quoted argument (it must not hide the conditions after it)'],
+    ['cert-serial 1001 ""', q{'' is not a hex serial}, 'an empty serial'],
     ['cert-valid yes', q{takes no arguments, got 'yes'},
      'an argument to cert-valid'],
 );

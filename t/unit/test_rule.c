@@ -541,6 +541,11 @@ int main(void)
        "a bad condition after a good one is still refused");
     ok(e(SER, "1", "g", NULL) != NULL && strstr(e(SER, "1", "g", NULL), "'g'"),
        "the bad serial among several is named");
+    refused("empty subject condition", "''", NULL, S, "");
+    refused("empty serial", "''", NULL, SER, "");
+    refused("empty fingerprint", "''", NULL, FP, "");
+    refused("empty SAN pattern", "''", NULL, SAN, "");
+    refused("empty argument to cert-valid", "''", NULL, V, "");
     ok(e(S, NULL) != NULL, "cert-subject without arguments refused");
     ok(e(I, NULL) != NULL, "cert-issuer without arguments refused");
     ok(e(SER, NULL) != NULL, "cert-serial without arguments refused");
