@@ -33,7 +33,7 @@ static void run(apr_pool_t *p, const certauthz_cert_t *c, const char *what,
         fprintf(stderr, "%s: %s\n", what, err);
         return;
     }
-    for (i = 0; i < 10000; i++) {       /* warm caches and thread data */
+    for (i = 0; i < 10000; i++) { /* warm caches and thread data */
         hits += certauthz_rule_match(rule, c);
     }
     t0 = now();
@@ -51,16 +51,15 @@ int main(void)
     X509_NAME *n = X509_NAME_new();
     X509 *x;
     certauthz_cert_t *c = NULL;
-    static const unsigned char serial[] = {0x7f, 0x01, 0x02, 0x03, 0x04, 0x05,
-                                           0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
-                                           0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
-                                           0x12, 0xff};
+    static const unsigned char serial[] = {
+        0x7f, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+        0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0xff};
     static const char *const exact5[] = {"C=US", "O=MyOrg", "OU=Devices",
                                          "L=Springfield", "CN=client1"};
     static const char *const mixed5[] = {"C=US", "O=MyOrg", "OU~^Dev",
                                          "L=Springfield", "CN~^client[0-9]+$"};
-    static const char *const serials[] = {"0x01", "0x02",
-        "7f0102030405060708090a0b0c0d0e0f101112ff"};
+    static const char *const serials[] = {
+        "0x01", "0x02", "7f0102030405060708090a0b0c0d0e0f101112ff"};
     static const char *const sans[] = {"dns:*.example.org", "ip:10.0.0.0/8",
                                        "email:*@example.com"};
 

@@ -87,8 +87,7 @@ const char *certauthz_serial_parse(const char *text, unsigned char *out,
     return NULL;
 }
 
-const char *certauthz_fingerprint_parse(const char *text,
-                                        unsigned char out[32])
+const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
 {
     const char *s = text, *colon, *err, *q;
     apr_size_t ndigits, i = 0;

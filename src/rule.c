@@ -25,24 +25,24 @@
 /* One ATTR=VALUE or ATTR~REGEX of cert-subject / cert-issuer. */
 typedef struct {
     certauthz_attr_t attr;
-    const char *value;          /* for '=': exact bytes */
+    const char *value; /* for '=': exact bytes */
     apr_size_t len;
-    pcre2_code *re;             /* for '~' */
+    pcre2_code *re; /* for '~' */
 } dn_cond_t;
 
 /* One TYPE:PATTERN of cert-san. */
 typedef struct {
     certauthz_san_type_e type;
-    int wildcard;       /* dns "*.", email "*@", uri trailing '*' */
-    const char *text;   /* dns: the name, or the suffix from the first '.'
-                         * of a wildcard (lower case); email: the domain
-                         * (lower case); uri: the URI or the prefix */
+    int wildcard;     /* dns "*.", email "*@", uri trailing '*' */
+    const char *text; /* dns: the name, or the suffix from the first '.'
+                       * of a wildcard (lower case); email: the domain
+                       * (lower case); uri: the URI or the prefix */
     apr_size_t len;
-    const char *local;  /* email: the local part unless wildcard */
+    const char *local; /* email: the local part unless wildcard */
     apr_size_t local_len;
     unsigned char ip[16];
-    int iplen;          /* 4 or 16 */
-    int prefix;         /* CIDR prefix length in bits */
+    int iplen;  /* 4 or 16 */
+    int prefix; /* CIDR prefix length in bits */
 } san_pat_t;
 
 typedef struct {
@@ -57,7 +57,7 @@ struct certauthz_rule {
     serial_t *serials;
     unsigned char (*fps)[32];
     san_pat_t *sans;
-    pcre2_match_context *mctx;  /* shared, read-only at request time */
+    pcre2_match_context *mctx; /* shared, read-only at request time */
 };
 
 /* ------------------------------------------------------------------ */
@@ -71,7 +71,9 @@ struct certauthz_rule {
  * whether a pattern matches) and reuses it, together with the backtracking
  * frames PCRE2 caches in it.  The key is process-global state written once
  * under pthread_once and never changed; its destructor frees the block when
- * a thread exits.
+ * a thread exits.  Only threads that serve requests (in children) ever set
+ * a value, and they all end before the child exits, so the destructor never
+ * outlives this DSO across a restart.
  */
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static pthread_key_t md_key;
@@ -154,8 +156,7 @@ static char *ascii_lowerdup(apr_pool_t *p, const char *s, apr_size_t n)
 /* Compiling                                                           */
 
 static const char *compile_dn_cond(apr_pool_t *p, const char *arg,
-                                   pcre2_match_context **mctx,
-                                   dn_cond_t *cond)
+                                   pcre2_match_context **mctx, dn_cond_t *cond)
 {
     apr_size_t split = strcspn(arg, "=~");
     const char *name, *value;
@@ -172,9 +173,11 @@ static const char *compile_dn_cond(apr_pool_t *p, const char *arg,
     name = apr_pstrmemdup(p, arg, split);
     value = arg + split + 1;
     if (certauthz_attr_lookup(p, name, &cond->attr) != 0) {
-        return apr_psprintf(p, "unknown attribute '%s' in '%s' (use an "
+        return apr_psprintf(p,
+                            "unknown attribute '%s' in '%s' (use an "
                             "OpenSSL short or long name such as CN, O, OU, "
-                            "or a dotted OID)", name, arg);
+                            "or a dotted OID)",
+                            name, arg);
     }
     if (arg[split] == '=') {
         cond->value = value;
@@ -268,8 +271,8 @@ static const char *compile_ip(apr_pool_t *p, const char *arg, const char *pat,
         long v = 0;
 
         if (*d == '\0' || strlen(d) > 3) {
-            return apr_psprintf(p, "bad CIDR prefix length in '%s' (0-%d)",
-                                arg, bits);
+            return apr_psprintf(p, "bad CIDR prefix length in '%s' (0-%d)", arg,
+                                bits);
         }
         for (; *d; d++) {
             if (*d < '0' || *d > '9') {
@@ -308,8 +311,10 @@ static const char *compile_san(apr_pool_t *p, const char *arg, san_pat_t *sp)
     arg = apr_pstrdup(p, arg);
     colon = strchr(arg, ':');
     if (colon == NULL) {
-        return apr_psprintf(p, "expected TYPE:PATTERN (email, dns, uri or "
-                            "ip), got '%s'", arg);
+        return apr_psprintf(p,
+                            "expected TYPE:PATTERN (email, dns, uri or "
+                            "ip), got '%s'",
+                            arg);
     }
     tlen = (apr_size_t)(colon - arg);
     pat = colon + 1;
@@ -327,7 +332,8 @@ static const char *compile_san(apr_pool_t *p, const char *arg, san_pat_t *sp)
         sp->type = CERTAUTHZ_SAN_IP;
     }
     else {
-        return apr_psprintf(p, "unknown SAN type '%s' in '%s' (use email, "
+        return apr_psprintf(p,
+                            "unknown SAN type '%s' in '%s' (use email, "
                             "dns, uri or ip)",
                             apr_pstrmemdup(p, arg, tlen), arg);
     }
@@ -357,8 +363,10 @@ static const char *compile_san(apr_pool_t *p, const char *arg, san_pat_t *sp)
         const char *at = strrchr(pat, '@');
 
         if (at == NULL || at == pat) {
-            return apr_psprintf(p, "bad email pattern '%s': expected "
-                                "LOCAL@DOMAIN or *@DOMAIN", arg);
+            return apr_psprintf(p,
+                                "bad email pattern '%s': expected "
+                                "LOCAL@DOMAIN or *@DOMAIN",
+                                arg);
         }
         why = check_domain(at + 1, strlen(at + 1));
         if (why != NULL) {
@@ -369,8 +377,10 @@ static const char *compile_san(apr_pool_t *p, const char *arg, san_pat_t *sp)
             sp->wildcard = 1;
         }
         else if (memchr(pat, '*', (apr_size_t)(at - pat)) != NULL) {
-            return apr_psprintf(p, "bad email pattern '%s': '*' is only "
-                                "allowed as the whole local part", arg);
+            return apr_psprintf(p,
+                                "bad email pattern '%s': '*' is only "
+                                "allowed as the whole local part",
+                                arg);
         }
         else {
             sp->local = pat;
@@ -385,8 +395,10 @@ static const char *compile_san(apr_pool_t *p, const char *arg, san_pat_t *sp)
         const char *star = strchr(pat, '*');
 
         if (star != NULL && star[1] != '\0') {
-            return apr_psprintf(p, "bad URI pattern '%s': '*' is only "
-                                "allowed at the end (prefix match)", arg);
+            return apr_psprintf(p,
+                                "bad URI pattern '%s': '*' is only "
+                                "allowed at the end (prefix match)",
+                                arg);
         }
         sp->wildcard = star != NULL;
         sp->text = pat;
@@ -441,12 +453,12 @@ const char *certauthz_rule_compile(apr_pool_t *p, certauthz_rule_kind_e kind,
         }
         break;
     case CERTAUTHZ_RULE_SERIAL:
-        rule->serials = apr_pcalloc(p,
-                                    sizeof(*rule->serials) * (apr_size_t)argc);
+        rule->serials =
+            apr_pcalloc(p, sizeof(*rule->serials) * (apr_size_t)argc);
         for (i = 0; i < argc && err == NULL; i++) {
             unsigned char *b = apr_palloc(p, strlen(argv[i]) / 2 + 1);
-            const char *why = certauthz_serial_parse(argv[i], b,
-                                                     &rule->serials[i].len);
+            const char *why =
+                certauthz_serial_parse(argv[i], b, &rule->serials[i].len);
             if (why != NULL) {
                 err = apr_psprintf(p, "'%s' is not a hex serial: %s", argv[i],
                                    why);
@@ -457,8 +469,8 @@ const char *certauthz_rule_compile(apr_pool_t *p, certauthz_rule_kind_e kind,
     case CERTAUTHZ_RULE_FINGERPRINT:
         rule->fps = apr_palloc(p, sizeof(*rule->fps) * (apr_size_t)argc);
         for (i = 0; i < argc && err == NULL; i++) {
-            const char *why = certauthz_fingerprint_parse(argv[i],
-                                                          rule->fps[i]);
+            const char *why =
+                certauthz_fingerprint_parse(argv[i], rule->fps[i]);
             if (why != NULL) {
                 err = apr_psprintf(p, "'%s' is not a SHA-256 fingerprint: %s",
                                    argv[i], why);
@@ -493,11 +505,12 @@ static int ava_satisfies(const dn_cond_t *cond, const certauthz_ava_t *a,
         return 0;
     }
     if (cond->re == NULL) {
-        return a->len == cond->len && memcmp(a->value, cond->value, a->len) == 0;
+        return a->len == cond->len &&
+               memcmp(a->value, cond->value, a->len) == 0;
     }
     md = thread_match_data();
     if (md == NULL) {
-        return 0;   /* out of memory: fail closed */
+        return 0; /* out of memory: fail closed */
     }
     /* >= 0: matched (0 only says the one-pair ovector was too small). */
     return pcre2_match(cond->re, (PCRE2_SPTR)a->value, a->len, 0, 0, md,
@@ -513,8 +526,8 @@ static int dn_match(const certauthz_rule_t *rule, const certauthz_dn_t *dn)
         int held = 0;
 
         for (j = 0; j < dn->n && !held; j++) {
-            held = certauthz_ava_is(&dn->avas[j], &cond->attr)
-                   && ava_satisfies(cond, &dn->avas[j], rule->mctx);
+            held = certauthz_ava_is(&dn->avas[j], &cond->attr) &&
+                   ava_satisfies(cond, &dn->avas[j], rule->mctx);
         }
         if (!held) {
             return 0;
@@ -562,8 +575,9 @@ static int san_match_one(const san_pat_t *sp, const certauthz_san_t *s)
             return n == sp->len && ascii_caseeq(v, sp->text, n);
         }
         /* "*.example.com": exactly one non-empty label before ".example.com" */
-        return n > sp->len && ascii_caseeq(v + n - sp->len, sp->text, sp->len)
-               && memchr(v, '.', n - sp->len) == NULL;
+        return n > sp->len &&
+               ascii_caseeq(v + n - sp->len, sp->text, sp->len) &&
+               memchr(v, '.', n - sp->len) == NULL;
     case CERTAUTHZ_SAN_EMAIL: {
         const char *at = NULL;
         apr_size_t i, local_len;
@@ -578,12 +592,12 @@ static int san_match_one(const san_pat_t *sp, const certauthz_san_t *s)
             return 0;
         }
         local_len = (apr_size_t)(at - v);
-        if (n - local_len - 1 != sp->len
-            || !ascii_caseeq(at + 1, sp->text, sp->len)) {
+        if (n - local_len - 1 != sp->len ||
+            !ascii_caseeq(at + 1, sp->text, sp->len)) {
             return 0;
         }
-        return sp->wildcard || (local_len == sp->local_len
-                                && memcmp(v, sp->local, local_len) == 0);
+        return sp->wildcard || (local_len == sp->local_len &&
+                                memcmp(v, sp->local, local_len) == 0);
     }
     case CERTAUTHZ_SAN_URI:
         if (sp->wildcard) {
@@ -617,9 +631,9 @@ int certauthz_rule_match(const certauthz_rule_t *rule,
             return 0;
         }
         for (i = 0; i < rule->n; i++) {
-            if (rule->serials[i].len == cert->serial_len
-                && memcmp(rule->serials[i].bytes, cert->serial,
-                          cert->serial_len) == 0) {
+            if (rule->serials[i].len == cert->serial_len &&
+                memcmp(rule->serials[i].bytes, cert->serial,
+                       cert->serial_len) == 0) {
                 return 1;
             }
         }

@@ -11,8 +11,8 @@ static int serial_is(const char *text, const unsigned char *want,
     unsigned char out[128];
     apr_size_t len = 999;
 
-    return certauthz_serial_parse(text, out, &len) == NULL && len == wantlen
-           && memcmp(out, want, wantlen) == 0;
+    return certauthz_serial_parse(text, out, &len) == NULL && len == wantlen &&
+           memcmp(out, want, wantlen) == 0;
 }
 
 static int serial_bad(const char *text)
@@ -56,7 +56,8 @@ int main(void)
     ok(serial_is("7F0102030405060708090A0B0C0D0E0F101112FF", long20, 20),
        "a 20-byte serial is kept whole");
     ok(serial_is("0x00:7f:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:"
-                 "12:ff", long20, 20),
+                 "12:ff",
+                 long20, 20),
        "a 20-byte serial with 0x, colons and a leading zero byte");
     {
         /* Longer than any real serial: still exact, nothing truncated. */
@@ -66,8 +67,8 @@ int main(void)
 
         memset(big, 'f', 200);
         big[200] = '\0';
-        ok(certauthz_serial_parse(big, out, &len) == NULL && len == 100
-               && out[0] == 0xff && out[99] == 0xff,
+        ok(certauthz_serial_parse(big, out, &len) == NULL && len == 100 &&
+               out[0] == 0xff && out[99] == 0xff,
            "a 100-byte serial parses without truncation");
     }
     ok(serial_bad(""), "empty serial refused");
@@ -86,31 +87,41 @@ int main(void)
         sscanf(fp_hex + 2 * i, "%2x", &b);
         want[i] = (unsigned char)b;
     }
-    ok(certauthz_fingerprint_parse(fp_hex, fp) == NULL
-           && memcmp(fp, want, 32) == 0,
+    ok(certauthz_fingerprint_parse(fp_hex, fp) == NULL &&
+           memcmp(fp, want, 32) == 0,
        "64 lower-case hex digits");
     ok(certauthz_fingerprint_parse(
            "SHA256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:"
-           "2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08", fp) == NULL
-           && memcmp(fp, want, 32) == 0,
+           "2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08",
+           fp) == NULL &&
+           memcmp(fp, want, 32) == 0,
        "upper case, colons and an upper-case SHA256: prefix");
     ok(certauthz_fingerprint_parse(
-           "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-           fp) == NULL && memcmp(fp, want, 32) == 0,
+           "sha256:"
+           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+           fp) == NULL &&
+           memcmp(fp, want, 32) == 0,
        "sha256: prefix");
-    ok(fp_bad("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0"),
+    ok(fp_bad(
+           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0"),
        "63 digits refused");
-    ok(fp_bad("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a080"),
+    ok(fp_bad(
+           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a080"),
        "65 digits refused");
     ok(fp_bad("sha1:a94a8fe5ccb19ba61c4c0873d391e987982fbbd3"),
        "a sha1: fingerprint refused");
-    ok(fp_bad("md5:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    ok(fp_bad(
+           "md5:"
+           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
        "another algorithm prefix refused even with 64 digits");
     ok(fp_bad("sha256:"), "prefix alone refused");
     ok(fp_bad(""), "empty refused");
-    ok(fp_bad("zz86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    ok(fp_bad(
+           "zz86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
        "non-hex refused");
-    ok(fp_bad("sha256:sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    ok(fp_bad(
+           "sha256:sha256:"
+           "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
        "a doubled prefix refused");
     return done_testing();
 }

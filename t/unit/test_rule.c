@@ -72,8 +72,8 @@ static void refused(const char *why, const char *token, const char *word,
 {
     const char *err = e(kind, arg, NULL);
 
-    ok(err != NULL && strstr(err, token) != NULL
-           && (word == NULL || strstr(err, word) != NULL),
+    ok(err != NULL && strstr(err, token) != NULL &&
+           (word == NULL || strstr(err, word) != NULL),
        "refused: %s (%s)", why, err ? err : "accepted");
 }
 
@@ -123,7 +123,8 @@ int main(void)
        "all conditions on one line hold");
     ok(m(c, S, "O=MyOrg", "CN=client9", NULL) == 0,
        "one failing condition fails the line");
-    ok(m(c, S, "cn=client1", NULL) == 1, "attribute names are case-insensitive");
+    ok(m(c, S, "cn=client1", NULL) == 1,
+       "attribute names are case-insensitive");
     ok(m(c, S, "commonName=client1", NULL) == 1, "long names work");
     ok(m(c, S, "COMMONNAME=client1", NULL) == 1,
        "long names are case-insensitive");
@@ -144,8 +145,10 @@ int main(void)
     ok(m(c, S, "CN=", NULL) == 0,
        "'CN=' (empty value) does not match a non-empty CN");
     ok(m(c, I, "CN=Unit CA", NULL) == 1, "cert-issuer CN=Unit CA");
-    ok(m(c, I, "CN=client1", NULL) == 0, "cert-issuer does not see the subject");
-    ok(m(c, S, "CN=Unit CA", NULL) == 0, "cert-subject does not see the issuer");
+    ok(m(c, I, "CN=client1", NULL) == 0,
+       "cert-issuer does not see the subject");
+    ok(m(c, S, "CN=Unit CA", NULL) == 0,
+       "cert-subject does not see the issuer");
     ok(m(c, I, "CN~^Unit", "O=x", NULL) == 0,
        "cert-issuer: a missing O fails the line");
 
@@ -155,12 +158,11 @@ int main(void)
     certgen_add(n, "CN", MBSTRING_UTF8, "y/O=MyOrg", -1, 0);
     certgen_add(n, "CN", MBSTRING_UTF8, "z+OU=x", -1, 0);
     certgen_add(n, "OU", MBSTRING_UTF8, "a", -1, 0);
-    certgen_add(n, "OU", MBSTRING_UTF8, "b", -1, 1);     /* OU=a+OU=b */
-    certgen_add(n, "OU", MBSTRING_UTF8, "c", -1, 0);     /* a second OU RDN */
+    certgen_add(n, "OU", MBSTRING_UTF8, "b", -1, 1); /* OU=a+OU=b */
+    certgen_add(n, "OU", MBSTRING_UTF8, "c", -1, 0); /* a second OU RDN */
     certgen_add(n, "L", V_ASN1_UTF8STRING, "", 0, 0);
-    certgen_add(n, "C", V_ASN1_BIT_STRING, "US", 2, 0);  /* undecodable */
-    certgen_add(n, "1.3.6.1.4.1.99999.1", V_ASN1_UTF8STRING, "private", -1,
-                0);
+    certgen_add(n, "C", V_ASN1_BIT_STRING, "US", 2, 0); /* undecodable */
+    certgen_add(n, "1.3.6.1.4.1.99999.1", V_ASN1_UTF8STRING, "private", -1, 0);
     adv = subject_cert(n, NULL);
 
     ok(m(adv, S, "O=MyOrg", NULL) == 0, "a CN holding ',O=MyOrg' is no O");
@@ -178,7 +180,8 @@ int main(void)
        "'OU=a+OU=b' is one literal value, not the RDN");
     ok(m(adv, S, "OU~^(a|b)$", NULL) == 1, "a regex over any value");
     ok(m(adv, S, "OU=d", NULL) == 0, "no OU value is d");
-    ok(m(adv, S, "L=", NULL) == 1, "'L=' matches an L present with an empty value");
+    ok(m(adv, S, "L=", NULL) == 1,
+       "'L=' matches an L present with an empty value");
     ok(m(adv, S, "L~^$", NULL) == 1, "'L~^$' matches the empty value too");
     ok(m(adv, S, "C=US", NULL) == 0, "an undecodable value never matches '='");
     ok(m(adv, S, "C~.", NULL) == 0, "an undecodable value never matches '~'");
@@ -191,10 +194,10 @@ int main(void)
 
     /* --- one text, three string types --------------------------------- */
     {
-        static const char bmp[] = {0, 'D', 0, 'e', 0, 'v', 0, 'i', 0, 'c',
-                                   0, 'e', 0, 's'};
-        static const char bmp_soc[] = {0, 'S', 0, 'o', 0, 'c', 0, 'i',
-                                       0, '\xe9', 0, 't', 0, '\xe9'};
+        static const char bmp[] = {0,   'D', 0,   'e', 0,   'v', 0,
+                                   'i', 0,   'c', 0,   'e', 0,   's'};
+        static const char bmp_soc[] = {0,   'S', 0,      'o', 0,   'c', 0,
+                                       'i', 0,   '\xe9', 0,   't', 0,   '\xe9'};
         int t[3] = {V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING,
                     V_ASN1_BMPSTRING};
 
@@ -241,7 +244,8 @@ int main(void)
        "...nor matched by '^admin$' (the regex sees the whole value)");
     ok(m(nul, S, "CN~evil$", NULL) == 1,
        "...the bytes after the NUL are part of the value");
-    ok(m(nul, S, "O=MyOrg", NULL) == 0, "a trailing NUL makes a different value");
+    ok(m(nul, S, "O=MyOrg", NULL) == 0,
+       "a trailing NUL makes a different value");
 
     /* --- regex backtracking bomb ----------------------------------------- */
     {
@@ -262,11 +266,12 @@ int main(void)
             clock_gettime(CLOCK_MONOTONIC, &t0);
             r = m(bomb, S, "CN~^(?:(a+)+c|a+!)$", NULL);
             clock_gettime(CLOCK_MONOTONIC, &t1);
-            secs = (double)(t1.tv_sec - t0.tv_sec)
-                   + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            secs = (double)(t1.tv_sec - t0.tv_sec) +
+                   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
             ok(r == 0 && secs < 1.0,
                "a catastrophic-backtracking regex hits the match limit and "
-               "fails closed (%.3f s)", secs);
+               "fails closed (%.3f s)",
+               secs);
             ok(m(bomb, S, "CN~a+!$", NULL) == 1,
                "...while a sane regex on the same value matches");
         }
@@ -309,8 +314,10 @@ int main(void)
     ok(m(ser1, SER, "0", NULL) == 0, "serial 1 is not 0");
     ok(m(ser20, SER, "7f0102030405060708090a0b0c0d0e0f101112ff", NULL) == 1,
        "a 20-byte serial");
-    ok(m(ser20, SER, "7F:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:"
-                     "12:FF", NULL) == 1,
+    ok(m(ser20, SER,
+         "7F:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:"
+         "12:FF",
+         NULL) == 1,
        "a 20-byte serial with colons, upper case");
     ok(m(ser20, SER, "7f0102030405060708090a0b0c0d0e0f101112fe", NULL) == 0,
        "a 20-byte serial differing in the last byte");
@@ -332,15 +339,17 @@ int main(void)
         ok(m(c, FP, c->fingerprint, NULL) == 1, "fingerprint, lower case");
         ok(m(c, FP, upper, NULL) == 1, "fingerprint, upper case");
         ok(m(c, FP, colons, NULL) == 1, "fingerprint with colons");
-        ok(m(c, FP, apr_pstrcat(pool, "sha256:", c->fingerprint, NULL), NULL)
-               == 1, "fingerprint with sha256: prefix");
+        ok(m(c, FP, apr_pstrcat(pool, "sha256:", c->fingerprint, NULL), NULL) ==
+               1,
+           "fingerprint with sha256: prefix");
         ok(m(c, FP, adv->fingerprint, c->fingerprint, NULL) == 1,
            "any one of several fingerprints");
         ok(m(c, FP, adv->fingerprint, NULL) == 0,
            "another certificate's fingerprint fails");
     }
 
-    /* --- subjectAltNames --------------------------------------------------- */
+    /* --- subjectAltNames ---------------------------------------------------
+     */
     n = X509_NAME_new();
     certgen_add(n, "CN", MBSTRING_UTF8, "san", -1, 0);
     sans = subject_cert(n, "DNS:Host.Example.COM,DNS:a.b.example.org,"
@@ -353,7 +362,8 @@ int main(void)
        "dns: compares case-insensitively (upper-case SAN)");
     ok(m(sans, SAN, "DNS:HOST.example.com", NULL) == 1,
        "type and pattern case-insensitive");
-    ok(m(sans, SAN, "dns:example.com", NULL) == 0, "dns: is not a suffix match");
+    ok(m(sans, SAN, "dns:example.com", NULL) == 0,
+       "dns: is not a suffix match");
     ok(m(sans, SAN, "dns:*.example.com", NULL) == 1,
        "dns:*.example.com matches one label");
     ok(m(sans, SAN, "dns:*.EXAMPLE.com", NULL) == 1,
@@ -397,7 +407,8 @@ int main(void)
     ok(m(sans, SAN, "ip:2001:db8:abcd:12::5", NULL) == 1, "ip: IPv6 address");
     ok(m(sans, SAN, "ip:2001:DB8:ABCD:0012:0:0:0:5", NULL) == 1,
        "ip: IPv6 in another spelling");
-    ok(m(sans, SAN, "ip:2001:db8:abcd:12::/64", NULL) == 1, "ip: IPv6 CIDR /64");
+    ok(m(sans, SAN, "ip:2001:db8:abcd:12::/64", NULL) == 1,
+       "ip: IPv6 CIDR /64");
     ok(m(sans, SAN, "ip:2001:db8:abcd:13::/64", NULL) == 0,
        "ip: IPv6 CIDR /64 outside");
     ok(m(sans, SAN, "ip:2001:db8:8000::/33", NULL) == 1,
@@ -412,17 +423,22 @@ int main(void)
     ok(m(sans, SAN, "dns:10.1.2.3", NULL) == 0, "an IP SAN is not a DNS SAN");
     ok(m(c, SAN, "dns:client1", NULL) == 0,
        "cert-san never looks at the subject CN");
-    ok(m(adv, SAN, "dns:*.example.com", "ip:0.0.0.0/0", "ip:::/0",
-         "uri:*", "email:*@example.com", NULL) == 0,
+    ok(m(adv, SAN, "dns:*.example.com", "ip:0.0.0.0/0", "ip:::/0", "uri:*",
+         "email:*@example.com", NULL) == 0,
        "a certificate without SANs matches no SAN pattern");
 
     {
-        /* SANs with a NUL byte: built by hand, as no config syntax makes them. */
+        /* SANs with a NUL byte: built by hand, as no config syntax makes them.
+         */
         X509_NAME *sn = X509_NAME_new();
         static const unsigned char serial[] = {0x02};
         X509 *x;
         GENERAL_NAMES *gens = GENERAL_NAMES_new();
-        static const struct { int type; const char *v; int len; } bad[] = {
+        static const struct {
+            int type;
+            const char *v;
+            int len;
+        } bad[] = {
             {GEN_DNS, "good.example.com\0.evil.net", 26},
             {GEN_EMAIL, "ceo@example.com\0@evil.net", 25},
             {GEN_URI, "spiffe://example.org/ns/prod/x\0", 31},
@@ -448,8 +464,7 @@ int main(void)
     ok(nulsan->n_sans == 4, "the NUL SAN certificate has four SANs");
     ok(m(nulsan, SAN, "dns:good.example.com", NULL) == 0,
        "dns 'good.example.com\\0.evil.net' is not good.example.com");
-    ok(m(nulsan, SAN, "dns:*.evil.net", NULL) == 0,
-       "...nor *.evil.net");
+    ok(m(nulsan, SAN, "dns:*.evil.net", NULL) == 0, "...nor *.evil.net");
     ok(m(nulsan, SAN, "email:ceo@example.com", NULL) == 0,
        "email 'ceo@example.com\\0@evil.net' is not ceo@example.com");
     ok(m(nulsan, SAN, "email:*@evil.net", NULL) == 0, "...nor *@evil.net");
@@ -477,7 +492,8 @@ int main(void)
            "email:*@example.com does not match '@example.com' (no local part)");
     }
 
-    /* --- malformed arguments: each refused, naming the token --------------- */
+    /* --- malformed arguments: each refused, naming the token ---------------
+     */
     refused("unknown attribute", "'XYZ' in 'XYZ=a'", "unknown attribute", S,
             "XYZ=a");
     refused("unknown attribute in cert-issuer", "'Nope'", NULL, I, "Nope~x");
