@@ -13,7 +13,7 @@ use JSON::PP ();
 use POSIX qw(floor);
 use Time::Local qw(timegm);
 
-plan tests => 153;
+plan tests => 161;
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
 
@@ -296,6 +296,25 @@ $res = get_response('certauthz_log_noca', '/p/valid', cert => 'roguecl');
 like($res->decoded_content // '', qr/^REASON=unverified$/m,
      'the 403 ErrorDocument sees CERTAUTHZ_REASON=unverified');
 
+$res = get_response('certauthz_log', '/p/shipped');
+is($res->code, 403, "conf/error-403.shtml as ErrorDocument: 403");
+like($res->decoded_content // '', qr/your browser sent none.*Reason: no-cert/s,
+     'conf/error-403.shtml explains the no-cert refusal and names the reason');
+
+is(get_status('certauthz_log', '/p/expr', cert => 'client'), 200,
+   'Require expr after cert-valid reads CERTAUTHZ_DEVICE (client1: 200)');
+is(get_status('certauthz_log', '/p/expr', cert => 'client2'), 403,
+   '...and refuses another device (client2: 403)');
+$res = get_response('certauthz_log', '/p/hdr');
+is($res->code, 403, 'refusal without ErrorDocument: 403');
+is($res->header('X-Certauthz-Reason'), 'no-cert',
+   'mod_headers "always" sees CERTAUTHZ_REASON on the error response');
+is($res->header('X-Certauthz-Device'), '-',
+   '...and CERTAUTHZ_DEVICE - without a certificate');
+$res = get_response('certauthz_log', '/p/hdr', cert => 'client');
+is($res->header('X-Certauthz-Reason'), 'ok',
+   'mod_headers sees CERTAUTHZ_REASON=ok on a granted request');
+
 # ------------------------------------------------------------------
 # CertAuthzUser and %u.
 
@@ -365,7 +384,9 @@ sub keepalive_bodies {
         my $body = '';
         if ($chunked) {
             while (1) {
-                my $n = hex(<$s> // 0);
+                my $size = <$s> // '0';
+                $size =~ s/[;\r\n].*//s;
+                my $n = hex $size;
                 if (!$n) { <$s>; last }
                 read($s, my $buf, $n + 2);
                 $body .= substr($buf, 0, $n);
