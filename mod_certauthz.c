@@ -14,12 +14,18 @@
 #include "http_ssl.h"
 #include "mod_auth.h"
 
+#include "apr_atomic.h"
 #include "apr_lib.h"
+#include "apr_optional.h"
 #include "apr_strings.h"
+#include "mod_log_config.h"
 
 #include "src/certinfo.h"
+#include "src/logfields.h"
 #include "src/reason.h"
+#include "src/revocation.h"
 #include "src/rule.h"
+#include "src/status.h"
 
 module AP_MODULE_DECLARE_DATA certauthz_module;
 
@@ -59,6 +65,7 @@ typedef struct {
     int granted;                    /* a cert-* provider granted */
     certauthz_reason_e reason;      /* strongest reason so far */
     const char *rule;               /* the Require line that decided */
+    const char **fields;            /* escaped field values, see publish() */
 } certauthz_req_t;
 
 /* A compiled Require line, kept with its text for logs. */
@@ -82,7 +89,7 @@ typedef struct {
 
 /* Per-directory configuration: device identity, user, exported variables. */
 typedef struct {
-    const char *device_id;                  /* SOURCE as written, or NULL */
+    const certauthz_devid_t *device_id;     /* compiled SOURCE, or NULL */
     int user;                               /* On/Off, UNSET */
     int export_vars;                        /* On/Off, UNSET */
 } certauthz_dir_conf_t;
@@ -267,29 +274,315 @@ static certauthz_req_t *identity(request_rec *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* Logging and status (INTERFACE §4)                                   */
+
+/* The request whose cert-* decision a request reports.  mod_log_config
+ * hands log handlers the final request of an internal redirect chain, and
+ * an ErrorDocument is such a redirect; AP_AUTH_INTERNAL_PER_CONF also lets
+ * a redirect with the same configuration skip authorization.  So the
+ * decision may live on any earlier request of the chain (r->prev) or on
+ * the request a subrequest belongs to (r->main).  A denial wins over a
+ * grant: when a request was refused, the refusal is what the response,
+ * the ErrorDocument and the log line are about, even if the ErrorDocument
+ * itself passed a cert-* rule.  NULL when no cert-* provider ran. */
+static request_rec *decider(request_rec *r)
+{
+    request_rec *x, *granted = NULL;
+
+    for (x = r; x != NULL; x = x->prev ? x->prev : x->main) {
+        certauthz_req_t *rq = ap_get_module_config(x->request_config,
+                                                   &certauthz_module);
+        if (rq != NULL && rq->ran) {
+            if (!rq->granted) {
+                return x;
+            }
+            if (granted == NULL) {
+                granted = x;
+            }
+        }
+    }
+    return granted;
+}
+
+static certauthz_dir_conf_t *dir_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &certauthz_module);
+}
+
+/* The log record of a request: the decision of its decider, and the
+ * identity established for that request (or for r itself when no cert-*
+ * provider ran, so that an access log shows devices on every path). */
+static certauthz_req_t *log_record(request_rec *r, certauthz_logrec_t *rec,
+                                   request_rec **from)
+{
+    request_rec *d = decider(r);
+    certauthz_req_t *rq = identity(d ? d : r);
+
+    if (d == NULL) {
+        d = r;
+    }
+    *from = d;
+    rec->cert = rq->state == ID_OK ? rq->cert : NULL;
+    rec->devid = dir_conf(d)->device_id;
+    rec->verify = rq->verify;
+    rec->reason = !rq->ran ? CERTAUTHZ_REASON_NONE
+                  : rq->granted ? CERTAUTHZ_REASON_OK
+                                : rq->reason;
+    rec->rule = rq->rule;
+    rec->now = (apr_int64_t)apr_time_sec(d->request_time);
+    return rq;
+}
+
+/* The escaped fields of the decider's record, computed once per decision
+ * (rq->fields is dropped by record() when the decision changes). */
+static const char **field_values(request_rec *r, request_rec **from)
+{
+    certauthz_logrec_t rec;
+    request_rec *d;
+    certauthz_req_t *rq = log_record(r, &rec, &d);
+    int f;
+
+    if (rq->fields == NULL) {
+        rq->fields = apr_palloc(d->pool,
+                                sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
+        for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+            /* UTF-8 kept: a CGI or an SSI page shows "Zoë", while every
+             * control and line-breaking character is still escaped. */
+            rq->fields[f] = certauthz_field_text(d->pool, &rec, f, 1);
+        }
+    }
+    if (from != NULL) {
+        *from = d;
+    }
+    return rq->fields;
+}
+
+/* Set the request notes certauthz-NAME on r, and with CertAuthzExportVars
+ * On the environment variables CERTAUTHZ_NAME, from r's decider. */
+static void publish(request_rec *r)
+{
+    static const char *const note[CERTAUTHZ_FIELD_COUNT] = {
+        "certauthz-device", "certauthz-subject", "certauthz-issuer",
+        "certauthz-serial", "certauthz-fingerprint", "certauthz-not_before",
+        "certauthz-not_after", "certauthz-days_left", "certauthz-san",
+        "certauthz-verify", "certauthz-decision", "certauthz-reason",
+        "certauthz-rule"
+    };
+    static const char *const env[CERTAUTHZ_FIELD_COUNT] = {
+        "CERTAUTHZ_DEVICE", "CERTAUTHZ_SUBJECT", "CERTAUTHZ_ISSUER",
+        "CERTAUTHZ_SERIAL", "CERTAUTHZ_FINGERPRINT", "CERTAUTHZ_NOT_BEFORE",
+        "CERTAUTHZ_NOT_AFTER", "CERTAUTHZ_DAYS_LEFT", "CERTAUTHZ_SAN",
+        "CERTAUTHZ_VERIFY", "CERTAUTHZ_DECISION", "CERTAUTHZ_REASON",
+        "CERTAUTHZ_RULE"
+    };
+    request_rec *d;
+    const char **v = field_values(r, &d);
+    /* Either side may enable the export: the refused location or the
+     * ErrorDocument that explains the refusal. */
+    int export = dir_conf(r)->export_vars == 1
+                 || dir_conf(d)->export_vars == 1;
+    int f;
+
+    for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+        apr_table_setn(r->notes, note[f], v[f]);
+        if (export) {
+            apr_table_setn(r->subprocess_env, env[f], v[f]);
+        }
+    }
+}
+
+/* %{NAME}Z.  Escaped as mod_log_config escapes request headers; an
+ * unknown NAME logs "-" (mod_log_config gives handlers no way to refuse a
+ * format at configuration time). */
+static const char *log_field(request_rec *r, char *a)
+{
+    int f = certauthz_field_lookup(a);
+    certauthz_logrec_t rec;
+    request_rec *d;
+
+    if (f < 0) {
+        return "-";
+    }
+    log_record(r, &rec, &d);
+    return certauthz_field_text(r->pool, &rec, f, 0);
+}
+
+/* CertAuthzUser On: the device id as the user of a request with an
+ * established identity, unless another module set one. */
+static void set_user(request_rec *r)
+{
+    request_rec *d = decider(r);
+    certauthz_req_t *rq;
+    const char **v;
+
+    if (r->user != NULL || dir_conf(d ? d : r)->user != 1) {
+        return;
+    }
+    rq = identity(d ? d : r);
+    if (rq->id_reason != CERTAUTHZ_REASON_OK) {
+        return;
+    }
+    v = field_values(r, NULL);
+    if (strcmp(v[CERTAUTHZ_FIELD_DEVICE], "-") != 0) {
+        r->user = (char *)v[CERTAUTHZ_FIELD_DEVICE];
+    }
+}
+
+/* Runs first among fixups so that mod_rewrite's per-directory rules and
+ * mod_headers see the variables; for an ErrorDocument this is the
+ * redirected request, which gets the refused request's values under their
+ * own names (not only as REDIRECT_CERTAUTHZ_*). */
+static int logging_fixups(request_rec *r)
+{
+    publish(r);
+    set_user(r);
+    return DECLINED;
+}
+
+/* A refusal answered without an ErrorDocument: mod_headers' "always"
+ * headers of the error response read the variables from here. */
+static void logging_insert_error_filter(request_rec *r)
+{
+    if (decider(r) != NULL) {
+        publish(r);
+    }
+}
+
+/* This process's decisions by reason (index certauthz_reason_e), for the
+ * status page.  Process-global on purpose: the page reports what this
+ * process decided; each child of a forking MPM has its own copy.  Updated
+ * with atomic increments, so threads need no lock. */
+static volatile apr_uint64_t decision_counts[CERTAUTHZ_REASON_COUNT];
+
+/* Before mod_log_config's (APR_HOOK_MIDDLE): %u and the notes must hold
+ * their values when the access log line is written, also on a 403. */
+static int logging_log_transaction(request_rec *r)
+{
+    request_rec *d = decider(r);
+
+    if (d != NULL) {
+        certauthz_req_t *rq = req_record(d);
+
+        apr_atomic_inc64(&decision_counts[rq->granted ? CERTAUTHZ_REASON_OK
+                                                      : rq->reason]);
+    }
+    publish(r);
+    set_user(r);
+    return DECLINED;
+}
+
+/* TEMPORARY, until the revocation branch is merged: it provides the real
+ * revocation_status() returning this process's revocation sources.  No
+ * sources exist in this branch, so the status page lists none. */
+static apr_array_header_t *revocation_status(request_rec *r)
+{
+    return apr_array_make(r->pool, 1, sizeof(certauthz_revinfo_t));
+}
+
+static int status_handler(request_rec *r)
+{
+    apr_uint64_t counts[CERTAUTHZ_REASON_COUNT];
+    int i;
+
+    if (r->handler == NULL || strcmp(r->handler, "certauthz-status") != 0) {
+        return DECLINED;
+    }
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    for (i = 0; i < CERTAUTHZ_REASON_COUNT; i++) {
+        counts[i] = apr_atomic_read64(&decision_counts[i]);
+    }
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) {
+        ap_rputs(certauthz_status_json(r->pool, revocation_status(r), counts,
+                                       (long)getpid()),
+                 r);
+        ap_rputs("\n", r);
+    }
+    return OK;
+}
+
+/* mod_log_config creates its handler table in its own pre_config; ours
+ * runs after it.  Without mod_log_config the module still loads. */
+static int logging_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp)
+{
+    APR_OPTIONAL_FN_TYPE(ap_register_log_handler) *reg;
+
+    (void)plog;
+    (void)ptemp;
+    reg = APR_RETRIEVE_OPTIONAL_FN(ap_register_log_handler);
+    if (reg != NULL) {
+        reg(pconf, "Z", log_field, 0);
+    }
+    return OK;
+}
+
+static const char *set_device_id(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    certauthz_dir_conf_t *dc = dcv;
+    const char *err = certauthz_devid_compile(cmd->pool, arg, &dc->device_id);
+
+    if (err != NULL) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " ", err, NULL);
+    }
+    return NULL;
+}
+
+static void register_logging_hooks(void)
+{
+    static const char *const after_log_config[] = {"mod_log_config.c",
+                                                   NULL};
+
+    ap_hook_pre_config(logging_pre_config, after_log_config, NULL,
+                       APR_HOOK_MIDDLE);
+    ap_hook_fixups(logging_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_insert_error_filter(logging_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(logging_log_transaction, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* ------------------------------------------------------------------ */
 /* Authorization providers                                             */
 
 static authz_status record(request_rec *r, certauthz_req_t *rq,
                            const certauthz_require_t *req,
                            certauthz_reason_e reason)
 {
+    const char **fields;
+
     rq->ran = 1;
     if (reason == CERTAUTHZ_REASON_OK) {
         if (!rq->granted) {
             rq->granted = 1;
             rq->reason = CERTAUTHZ_REASON_OK;
             rq->rule = req->text;
+            rq->fields = NULL;
+            publish(r);
         }
         return AUTHZ_GRANTED;
     }
     if (!rq->granted && reason > rq->reason) {
         rq->reason = reason;
         rq->rule = req->text;
+        rq->fields = NULL;
     }
+    if (rq->fields == NULL) {
+        publish(r);
+    }
+    fields = field_values(r, NULL);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0002)
-                  "denied: device=%s reason=%s rule=\"%s\" uri=%s",
-                  rq->cert && rq->cert->subject_dn ? rq->cert->subject_dn : "-",
-                  certauthz_reason_name(reason), req->text, r->uri);
+                  "denied: device=\"%s\" reason=%s rule=\"%s\" uri=%s",
+                  fields[CERTAUTHZ_FIELD_DEVICE],
+                  certauthz_reason_name(reason),
+                  certauthz_escape_text(r->pool, req->text,
+                                        strlen(req->text), 1),
+                  r->uri);
     return AUTHZ_DENIED;
 }
 
@@ -375,6 +668,7 @@ static void register_hooks(apr_pool_t *p)
     register_provider(p, "cert-serial", &parse_serial_provider);
     register_provider(p, "cert-fingerprint", &parse_fingerprint_provider);
     register_provider(p, "cert-san", &parse_san_provider);
+    register_logging_hooks();
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,6 +678,19 @@ static const command_rec certauthz_cmds[] = {
     /* Revocation sources (INTERFACE §3): server config and virtual host. */
 
     /* Device identity, logging (INTERFACE §4). */
+    AP_INIT_TAKE1("CertAuthzDeviceId", set_device_id, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Where the device id comes from: subject:ATTR, san:email, "
+                  "san:dns, san:uri, serial or fingerprint"),
+    AP_INIT_FLAG("CertAuthzUser", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(certauthz_dir_conf_t, user),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: the device id becomes REMOTE_USER when no other "
+                 "module set a user"),
+    AP_INIT_FLAG("CertAuthzExportVars", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(certauthz_dir_conf_t, export_vars),
+                 OR_AUTHCFG | OR_OPTIONS,
+                 "On: export the CERTAUTHZ_* environment variables"),
 
     {NULL}
 };

@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 cd "$OUT"
 umask 022
 
-SERIAL_SEQ=4096
+SERIAL_SEQ=61440  # 0xF000: automatic serials stay clear of the explicit ones
 
 newkey() {
     [ -f "$1.key" ] || openssl genpkey -algorithm EC \

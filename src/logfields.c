@@ -1,0 +1,497 @@
+/*
+ * logfields: the device id, the log fields of a request and their two
+ * encodings, escaped text and JSON.
+ */
+#include "logfields.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+static const char *const field_names[CERTAUTHZ_FIELD_COUNT] = {
+    "device", "subject", "issuer", "serial", "fingerprint", "not_before",
+    "not_after", "days_left", "san", "verify", "decision", "reason", "rule"
+};
+
+const char *certauthz_field_name(certauthz_field_e field)
+{
+    if ((int)field < 0 || field >= CERTAUTHZ_FIELD_COUNT) {
+        return NULL;
+    }
+    return field_names[field];
+}
+
+int certauthz_field_lookup(const char *name)
+{
+    int i;
+
+    if (name == NULL) {
+        return -1;
+    }
+    if (strcmp(name, "json") == 0) {
+        return CERTAUTHZ_FIELD_JSON;
+    }
+    for (i = 0; i < CERTAUTHZ_FIELD_COUNT; i++) {
+        if (strcmp(name, field_names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Device id                                                           */
+
+typedef enum {
+    DEVID_SUBJECT,
+    DEVID_SAN,
+    DEVID_SERIAL,
+    DEVID_FINGERPRINT
+} devid_kind_e;
+
+struct certauthz_devid {
+    devid_kind_e kind;
+    certauthz_attr_t attr;              /* DEVID_SUBJECT */
+    certauthz_san_type_e san;           /* DEVID_SAN */
+};
+
+static const certauthz_devid_t devid_cn = {
+    DEVID_SUBJECT, {NID_commonName, "2.5.4.3"}, CERTAUTHZ_SAN_EMAIL
+};
+
+const certauthz_devid_t *certauthz_devid_default(void)
+{
+    return &devid_cn;
+}
+
+const char *certauthz_devid_compile(apr_pool_t *p, const char *source,
+                                    const certauthz_devid_t **out)
+{
+    certauthz_devid_t *d = apr_pcalloc(p, sizeof(*d));
+    static const char *const usage =
+        "expected subject:ATTR, san:email, san:dns, san:uri, serial or "
+        "fingerprint";
+
+    if (strcasecmp(source, "serial") == 0) {
+        d->kind = DEVID_SERIAL;
+    }
+    else if (strcasecmp(source, "fingerprint") == 0) {
+        d->kind = DEVID_FINGERPRINT;
+    }
+    else if (strncasecmp(source, "subject:", 8) == 0) {
+        d->kind = DEVID_SUBJECT;
+        if (source[8] == '\0') {
+            return apr_psprintf(p, "'%s': no attribute after subject: (%s)",
+                                source, usage);
+        }
+        if (certauthz_attr_lookup(p, source + 8, &d->attr) != 0) {
+            return apr_psprintf(p, "'%s': unknown attribute '%s' (an "
+                                "OpenSSL short or long name, or a dotted "
+                                "OID)", source, source + 8);
+        }
+    }
+    else if (strncasecmp(source, "san:", 4) == 0) {
+        const char *t = source + 4;
+
+        d->kind = DEVID_SAN;
+        if (strcasecmp(t, "email") == 0) {
+            d->san = CERTAUTHZ_SAN_EMAIL;
+        }
+        else if (strcasecmp(t, "dns") == 0) {
+            d->san = CERTAUTHZ_SAN_DNS;
+        }
+        else if (strcasecmp(t, "uri") == 0) {
+            d->san = CERTAUTHZ_SAN_URI;
+        }
+        else {
+            return apr_psprintf(p, "'%s': unknown subjectAltName type '%s' "
+                                "(email, dns or uri)", source, t);
+        }
+    }
+    else {
+        return apr_psprintf(p, "'%s': unknown source (%s)", source, usage);
+    }
+    *out = d;
+    return NULL;
+}
+
+const char *certauthz_devid_value(const certauthz_devid_t *src,
+                                  const certauthz_cert_t *cert,
+                                  apr_size_t *len)
+{
+    int i;
+
+    if (cert == NULL) {
+        return NULL;
+    }
+    if (src == NULL) {
+        src = &devid_cn;
+    }
+    switch (src->kind) {
+    case DEVID_SERIAL:
+        *len = strlen(cert->serial_hex);
+        return cert->serial_hex;
+    case DEVID_FINGERPRINT:
+        *len = strlen(cert->fingerprint);
+        return cert->fingerprint;
+    case DEVID_SUBJECT:
+        for (i = 0; i < cert->subject.n; i++) {
+            const certauthz_ava_t *a = &cert->subject.avas[i];
+
+            if (!a->undecodable && certauthz_ava_is(a, &src->attr)) {
+                *len = a->len;
+                return a->value;
+            }
+        }
+        return NULL;
+    case DEVID_SAN:
+        for (i = 0; i < cert->n_sans; i++) {
+            if (cert->sans[i].type == src->san) {
+                *len = cert->sans[i].len;
+                return cert->sans[i].value;
+            }
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Escaping                                                            */
+
+static const char hex[] = "0123456789abcdef";
+
+/* Length of the well-formed UTF-8 character at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF) and its code point, or 0
+ * when the bytes at s are not one. */
+static apr_size_t utf8_char(const unsigned char *s, apr_size_t n,
+                            unsigned long *cp)
+{
+    unsigned long c = s[0], min;
+    apr_size_t len, i;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, c &= 0x1f, min = 0x80;
+    }
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, c &= 0x0f, min = 0x800;
+    }
+    else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, c &= 0x07, min = 0x10000;
+    }
+    else {
+        return 0;
+    }
+    if (n < len) {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+    *cp = c;
+    return len;
+}
+
+/* Characters that are never written as themselves: controls (a log reader
+ * or terminal acts on them; U+0085 is a line break to some), the line and
+ * paragraph separators (line breaks to JavaScript and many viewers), and
+ * the invisible bidi and BOM format characters, which can make a line
+ * display in an order other than its bytes (a CN that "moves" text). */
+static int unsafe_char(unsigned long c)
+{
+    return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)
+           || c == 0x061c || c == 0x200e || c == 0x200f
+           || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+           || c == 0xfeff;
+}
+
+char *certauthz_escape_text(apr_pool_t *p, const char *s, apr_size_t len,
+                            int keep_utf8)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    char *out = apr_palloc(p, len * 4 + 1), *d = out;
+    apr_size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = u[i];
+        unsigned long cp;
+        apr_size_t n;
+
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            *d++ = (char)c;
+            i++;
+            continue;
+        }
+        if (keep_utf8 && c >= 0x80
+            && (n = utf8_char(u + i, len - i, &cp)) > 0
+            && !unsafe_char(cp)) {
+            memcpy(d, u + i, n);
+            d += n;
+            i += n;
+            continue;
+        }
+        *d++ = '\\';
+        switch (c) {
+        case '\b': *d++ = 'b'; break;
+        case '\n': *d++ = 'n'; break;
+        case '\r': *d++ = 'r'; break;
+        case '\t': *d++ = 't'; break;
+        case '\v': *d++ = 'v'; break;
+        case '"':
+        case '\\':
+            *d++ = (char)c;
+            break;
+        default:
+            *d++ = 'x';
+            *d++ = hex[c >> 4];
+            *d++ = hex[c & 0xf];
+        }
+        i++;
+    }
+    *d = '\0';
+    return out;
+}
+
+char *certauthz_json_string(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    /* Worst cases per input byte: a control as \u00XX (6), a lone
+     * invalid byte as U+FFFD (3); per 3-byte character \u2028 (6). */
+    char *out = apr_palloc(p, len * 6 + 3), *d = out;
+    apr_size_t i = 0;
+
+    *d++ = '"';
+    while (i < len) {
+        unsigned long cp;
+        apr_size_t n = utf8_char(u + i, len - i, &cp);
+
+        if (n == 0) {
+            /* One replacement character per byte that starts no
+             * well-formed sequence. */
+            *d++ = (char)0xef;
+            *d++ = (char)0xbf;
+            *d++ = (char)0xbd;
+            i++;
+        }
+        else if (cp == '"' || cp == '\\') {
+            *d++ = '\\';
+            *d++ = (char)cp;
+            i++;
+        }
+        else if (unsafe_char(cp)) {
+            *d++ = '\\';
+            *d++ = 'u';
+            *d++ = hex[(cp >> 12) & 0xf];
+            *d++ = hex[(cp >> 8) & 0xf];
+            *d++ = hex[(cp >> 4) & 0xf];
+            *d++ = hex[cp & 0xf];
+            i += n;
+        }
+        else {
+            memcpy(d, u + i, n);
+            d += n;
+            i += n;
+        }
+    }
+    *d++ = '"';
+    *d = '\0';
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fields                                                              */
+
+apr_int64_t certauthz_days_left(apr_int64_t not_after, apr_int64_t now)
+{
+    apr_int64_t d = not_after - now;
+
+    /* C division truncates toward zero; round toward minus infinity so
+     * that an hour past notAfter is day -1, not day 0. */
+    return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+static const char *san_type_name(certauthz_san_type_e t)
+{
+    switch (t) {
+    case CERTAUTHZ_SAN_EMAIL: return "email";
+    case CERTAUTHZ_SAN_DNS: return "dns";
+    case CERTAUTHZ_SAN_URI: return "uri";
+    case CERTAUTHZ_SAN_IP: return "ip";
+    }
+    return "?";
+}
+
+/* "TYPE:value" of one subjectAltName, raw. */
+static const char *san_raw(apr_pool_t *p, const certauthz_san_t *san,
+                           apr_size_t *len)
+{
+    const char *t = san_type_name(san->type);
+    apr_size_t tl = strlen(t);
+    char *s = apr_palloc(p, tl + 1 + san->len + 1);
+
+    memcpy(s, t, tl);
+    s[tl] = ':';
+    memcpy(s + tl + 1, san->value, san->len);
+    s[tl + 1 + san->len] = '\0';
+    *len = tl + 1 + san->len;
+    return s;
+}
+
+/* The raw value of a scalar field, or NULL when it has none.  The san
+ * field is handled by its callers (a list). */
+static const char *field_raw(apr_pool_t *p, const certauthz_logrec_t *rec,
+                             int field, apr_size_t *len)
+{
+    const certauthz_cert_t *c = rec->cert;
+    const char *v = NULL;
+    char *buf;
+
+    switch (field) {
+    case CERTAUTHZ_FIELD_DEVICE:
+        return certauthz_devid_value(rec->devid, c, len);
+    case CERTAUTHZ_FIELD_SUBJECT:
+        v = c ? c->subject_dn : NULL;
+        break;
+    case CERTAUTHZ_FIELD_ISSUER:
+        v = c ? c->issuer_dn : NULL;
+        break;
+    case CERTAUTHZ_FIELD_SERIAL:
+        v = c ? c->serial_hex : NULL;
+        break;
+    case CERTAUTHZ_FIELD_FINGERPRINT:
+        v = c ? c->fingerprint : NULL;
+        break;
+    case CERTAUTHZ_FIELD_NOT_BEFORE:
+    case CERTAUTHZ_FIELD_NOT_AFTER:
+        if (c != NULL) {
+            buf = apr_palloc(p, 21);
+            certauthz_iso8601(field == CERTAUTHZ_FIELD_NOT_BEFORE
+                                  ? c->not_before : c->not_after, buf);
+            v = buf;
+        }
+        break;
+    case CERTAUTHZ_FIELD_DAYS_LEFT:
+        if (c != NULL) {
+            v = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                             certauthz_days_left(c->not_after, rec->now));
+        }
+        break;
+    case CERTAUTHZ_FIELD_VERIFY:
+        v = rec->verify;
+        break;
+    case CERTAUTHZ_FIELD_DECISION:
+        if (rec->reason != CERTAUTHZ_REASON_NONE) {
+            v = rec->reason == CERTAUTHZ_REASON_OK ? "granted" : "denied";
+        }
+        break;
+    case CERTAUTHZ_FIELD_REASON:
+        v = certauthz_reason_name(rec->reason);
+        break;
+    case CERTAUTHZ_FIELD_RULE:
+        if (rec->reason != CERTAUTHZ_REASON_NONE) {
+            v = rec->rule;
+        }
+        break;
+    default:
+        break;
+    }
+    if (v == NULL || *v == '\0') {
+        return NULL;
+    }
+    *len = strlen(v);
+    return v;
+}
+
+const char *certauthz_field_text(apr_pool_t *p, const certauthz_logrec_t *rec,
+                                 int field, int keep_utf8)
+{
+    const char *v;
+    apr_size_t len = 0;
+
+    if (field == CERTAUTHZ_FIELD_JSON) {
+        return certauthz_fields_json(p, rec);
+    }
+    if (field == CERTAUTHZ_FIELD_SAN) {
+        /* "TYPE:value,TYPE:value": a comma inside a value is not escaped,
+         * so this form is for reading; %{json}Z is the unambiguous one. */
+        apr_array_header_t *parts;
+        int i;
+
+        if (rec->cert == NULL || rec->cert->n_sans == 0) {
+            return "-";
+        }
+        parts = apr_array_make(p, rec->cert->n_sans * 2, sizeof(char *));
+        for (i = 0; i < rec->cert->n_sans; i++) {
+            v = san_raw(p, &rec->cert->sans[i], &len);
+            if (i > 0) {
+                APR_ARRAY_PUSH(parts, const char *) = ",";
+            }
+            APR_ARRAY_PUSH(parts, const char *) =
+                certauthz_escape_text(p, v, len, keep_utf8);
+        }
+        return apr_array_pstrcat(p, parts, '\0');
+    }
+    v = field_raw(p, rec, field, &len);
+    if (v == NULL) {
+        return "-";
+    }
+    return certauthz_escape_text(p, v, len, keep_utf8);
+}
+
+const char *certauthz_fields_json(apr_pool_t *p,
+                                  const certauthz_logrec_t *rec)
+{
+    apr_array_header_t *parts = apr_array_make(p, CERTAUTHZ_FIELD_COUNT * 4,
+                                               sizeof(char *));
+    int f;
+
+    APR_ARRAY_PUSH(parts, const char *) = "{";
+    for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+        const char *v;
+        apr_size_t len = 0;
+
+        APR_ARRAY_PUSH(parts, const char *) =
+            apr_pstrcat(p, f ? ", \"" : "\"", field_names[f], "\": ", NULL);
+        if (f == CERTAUTHZ_FIELD_SAN) {
+            int i;
+
+            if (rec->cert == NULL || rec->cert->n_sans == 0) {
+                APR_ARRAY_PUSH(parts, const char *) = "null";
+                continue;
+            }
+            APR_ARRAY_PUSH(parts, const char *) = "[";
+            for (i = 0; i < rec->cert->n_sans; i++) {
+                v = san_raw(p, &rec->cert->sans[i], &len);
+                if (i > 0) {
+                    APR_ARRAY_PUSH(parts, const char *) = ", ";
+                }
+                APR_ARRAY_PUSH(parts, const char *) =
+                    certauthz_json_string(p, v, len);
+            }
+            APR_ARRAY_PUSH(parts, const char *) = "]";
+            continue;
+        }
+        v = field_raw(p, rec, f, &len);
+        if (v == NULL) {
+            v = "null";
+        }
+        else if (f != CERTAUTHZ_FIELD_DAYS_LEFT) {
+            v = certauthz_json_string(p, v, len);
+        }
+        APR_ARRAY_PUSH(parts, const char *) = v;
+    }
+    APR_ARRAY_PUSH(parts, const char *) = "}";
+    return apr_array_pstrcat(p, parts, '\0');
+}
