@@ -62,8 +62,14 @@ typedef struct {
     const certauthz_cert_t *cert;   /* set when state == ID_OK */
     certauthz_reason_e id_reason;   /* OK, NO_CERT, UNVERIFIED, REVOKED... */
     int ran;                        /* a cert-* provider ran */
-    int granted;                    /* a cert-* provider granted */
-    certauthz_reason_e reason;      /* strongest reason so far */
+    /* What the providers answered, line by line (see record()). */
+    const char *grant_rule;         /* first cert-* line that granted */
+    certauthz_reason_e deny_reason; /* strongest reason of a denial */
+    const char *deny_rule;          /* ... and its line */
+    int authorized;                 /* the request passed access control */
+    /* The decision, settled from the above (see settle()). */
+    int granted;
+    certauthz_reason_e reason;
     const char *rule;               /* the Require line that decided */
     const char **fields;            /* escaped field values, see publish() */
 } certauthz_req_t;
@@ -166,6 +172,24 @@ static certauthz_req_t *req_record(request_rec *r)
         ap_set_module_config(r->request_config, &certauthz_module, rq);
     }
     return rq;
+}
+
+/* The decision of a request, from what its cert-* lines answered.  A
+ * grant decides when the request got through access control, or when no
+ * cert-* line denied; otherwise the strongest denial decides.  So in
+ * <RequireAll> a cert-valid that granted beside a cert-subject that did not
+ * match logs "denied, no-match, cert-subject ...", and in <RequireAny> the
+ * line that let the request in is the one logged.  Provisional during
+ * authorization; final once fixups ran (authorized) or the request ended. */
+static void settle(certauthz_req_t *rq)
+{
+    int granted = rq->grant_rule != NULL
+                  && (rq->authorized || rq->deny_rule == NULL);
+
+    rq->granted = granted;
+    rq->reason = granted ? CERTAUTHZ_REASON_OK : rq->deny_reason;
+    rq->rule = granted ? rq->grant_rule : rq->deny_rule;
+    rq->fields = NULL;
 }
 
 static const char *ssl_var(request_rec *r, const char *name)
@@ -434,6 +458,13 @@ static void set_user(request_rec *r)
  * own names (not only as REDIRECT_CERTAUTHZ_*). */
 static int logging_fixups(request_rec *r)
 {
+    certauthz_req_t *rq = ap_get_module_config(r->request_config,
+                                               &certauthz_module);
+
+    if (rq != NULL && rq->ran) {
+        rq->authorized = 1;
+        settle(rq);
+    }
     publish(r);
     set_user(r);
     return DECLINED;
@@ -558,22 +589,26 @@ static authz_status record(request_rec *r, certauthz_req_t *rq,
 
     rq->ran = 1;
     if (reason == CERTAUTHZ_REASON_OK) {
-        if (!rq->granted) {
-            rq->granted = 1;
-            rq->reason = CERTAUTHZ_REASON_OK;
-            rq->rule = req->text;
-            rq->fields = NULL;
-            publish(r);
+        if (rq->grant_rule == NULL) {
+            rq->grant_rule = req->text;
         }
+    }
+    else if (reason > rq->deny_reason) {
+        rq->deny_reason = reason;
+        rq->deny_rule = req->text;
+    }
+    settle(rq);
+    /* Exported variables are visible to the Require lines that follow
+     * (Require expr "%{ENV:CERTAUTHZ_DEVICE} ..."); without the export the
+     * fields are only computed when something reads them. */
+    if (dir_conf(r)->export_vars == 1) {
+        publish(r);
+    }
+    if (reason == CERTAUTHZ_REASON_OK) {
         return AUTHZ_GRANTED;
     }
-    if (!rq->granted && reason > rq->reason) {
-        rq->reason = reason;
-        rq->rule = req->text;
-        rq->fields = NULL;
-    }
-    if (rq->fields == NULL) {
-        publish(r);
+    if (!APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        return AUTHZ_DENIED;
     }
     fields = field_values(r, NULL);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0002)

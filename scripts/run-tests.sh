@@ -44,7 +44,23 @@ sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$MPM|g" \
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
 stop() { perl t/TEST.PL -stop-httpd >/dev/null 2>&1 || true; }
 trap stop EXIT INT TERM
-APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
+# A random base port with a free range above it (one port per vhost), so
+# that runs beside other servers (or other test runs) do not collide.
+PORT=$(perl -MIO::Socket::INET -e '
+    srand($$ ^ time);
+    TRY: for (1 .. 50) {
+        my $base = 20000 + 40 * int(rand(1000));
+        for my $p ($base .. $base + 39) {
+            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+                LocalPort => $p, Proto => "tcp", Listen => 1, ReuseAddr => 0)
+                or next TRY;
+            close $s;
+        }
+        print $base;
+        exit 0;
+    }
+    exit 1;')
+APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
     -start-httpd
 
 UNIT=$(ls build/unit/test_* build/unit-san/test_* 2>/dev/null || true)

@@ -13,7 +13,7 @@ use JSON::PP ();
 use POSIX qw(floor);
 use Time::Local qw(timegm);
 
-plan tests => 161;
+plan tests => 165;
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
 
@@ -324,6 +324,16 @@ $l = logged('certauthz_log', '/p/user-refused', cert => 'client');
 is($l->{res}->code, 403, 'refused by another provider: 403');
 is($l->{fields}{user}, 'client1', 'CertAuthzUser On: %u shows the device on a 403 too');
 is($l->{json}{decision}, 'granted', '...where cert-valid granted (decision granted)');
+$l = logged('certauthz_log', '/p/all-nomatch', cert => 'client');
+is($l->{res}->code, 403, 'RequireAll with a non-matching cert-subject: 403');
+is(join('|', map { $l->{json}{$_} } qw(decision reason rule)),
+   'denied|no-match|cert-subject O=NoSuchOrg',
+   '...logged as denied, no-match, by the cert-subject line (not by the cert-valid that granted)');
+$l = logged('certauthz_log', '/p/any-match', cert => 'client');
+is($l->{res}->code, 200, 'RequireAny where cert-valid matches: 200');
+is(join('|', map { $l->{json}{$_} } qw(decision reason rule)),
+   'granted|ok|cert-valid',
+   '...logged as granted, ok, by the cert-valid line that let it in');
 $l = logged('certauthz_log', '/p/user');
 is($l->{fields}{user}, '-', 'CertAuthzUser On without a certificate: %u stays -');
 
