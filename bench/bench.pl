@@ -30,6 +30,7 @@ use IO::Socket::SSL;
 use POSIX qw(WNOHANG strftime);
 use Time::HiRes qw(time sleep);
 
+$| = 1;
 my $TOP = abs_path(dirname(abs_path($0)) . '/..');
 chdir $TOP or die "bench: cannot cd to $TOP: $!\n";
 
@@ -421,16 +422,43 @@ sub stop_httpd
     delete $running{$pid};
 }
 
-# One ab run; returns requests per second.  A run where any request failed
-# or was refused makes the whole benchmark fail: a 403 is fast and would
-# flatter the variant.
+# CPU seconds (user + system) used so far by the httpd of PID and its
+# children: the server's own accounting, which other work on the machine
+# disturbs far less than it disturbs throughput.
+my $CLK_TCK = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+
+sub server_cpu
+{
+    my $ppid = shift;
+    my $ticks = 0;
+    for my $pid ($ppid, proc_children($ppid)) {
+        open(my $f, '<', "/proc/$pid/stat") or next;
+        my ($rest) = (scalar <$f>) =~ /^\d+ \(.*\) (.*)$/ or next;
+        my @f = split / /, $rest;
+        $ticks += $f[11] + $f[12];
+    }
+    return $ticks / $CLK_TCK;
+}
+
+# One ab run; returns {rps, requests, cpu_us (server CPU per request),
+# ab_cpu (share of one CPU ab used: near 1.0 means ab, not httpd, was the
+# limit)}.  A run where any request failed or was refused makes the whole
+# benchmark fail: a 403 is fast and would flatter the variant.
+my $SERVER_PID;
+
 sub ab
 {
     my ($port, $path, $keepalive, $seconds) = @_;
     my @cmd = (@AB_PIN, $AB, '-q', '-c', $CONC, '-t', $seconds,
                '-n', 2_000_000, '-E', "$PKI/client.pem",
                ($keepalive ? '-k' : ()), "https://127.0.0.1:$port$path");
+    my $cpu0 = $SERVER_PID ? server_cpu($SERVER_PID) : 0;
+    my @t0 = times;
+    my $w0 = time;
     my ($rc, $out) = run_capture('sh', '-c', join(' ', map { "'$_'" } @cmd) . ' 2>&1');
+    my $wall = time - $w0;
+    my @t1 = times;
+    my $cpu1 = $SERVER_PID ? server_cpu($SERVER_PID) : 0;
     my ($rps) = $out =~ /Requests per second:\s+([\d.]+)/;
     my ($done) = $out =~ /Complete requests:\s+(\d+)/;
     my ($failed) = $out =~ /Failed requests:\s+(\d+)/;
@@ -438,29 +466,31 @@ sub ab
     if ($rc != 0 || !$rps || !$done || $failed || $non2xx) {
         fail("ab @cmd[-2 .. -1] failed:\n$out");
     }
-    return $rps;
+    return {rps => $rps, requests => $done,
+            cpu_us => ($cpu1 - $cpu0) * 1e6 / $done,
+            ab_cpu => (($t1[2] + $t1[3]) - ($t0[2] + $t0[3])) / ($wall || 1)};
 }
 
 # Interleaved rounds over VARIANTS = [[label, port, path], ...]: every round
 # runs each variant once, in the same order, so drift of the machine hits
-# all of them alike.  Returns {label => median}.
+# all of them alike.  Returns {label => {rps, cpu_us, ab_cpu}}, medians.
 sub rounds
 {
     my ($keepalive, @variants) = @_;
-    my %rps;
+    my %r;
     for my $v (@variants) {
         ab($v->[1], $v->[2], $keepalive, 1);    # warm-up
     }
-    for my $r (1 .. $ROUNDS) {
+    for my $n (1 .. $ROUNDS) {
         my @line;
         for my $v (@variants) {
             my $x = ab($v->[1], $v->[2], $keepalive, $SECONDS);
-            push @{ $rps{$v->[0]} }, $x;
-            push @line, sprintf("%s %.0f", $v->[0], $x);
+            push @{ $r{$v->[0]}{$_} }, $x->{$_} for qw(rps cpu_us ab_cpu);
+            push @line, sprintf("%s %.0f/s %.0f µs", $v->[0], $x->{rps}, $x->{cpu_us});
         }
-        say "  round $r: ", join(', ', @line);
+        say "  round $n: ", join(', ', @line);
     }
-    return { map { $_ => median(@{ $rps{$_} }) } keys %rps };
+    return { map { my $l = $_; $l => { map { $_ => median(@{ $r{$l}{$_} }) } keys %{ $r{$l} } } } keys %r };
 }
 
 # ------------------------------------------------------------------
@@ -482,6 +512,7 @@ sub throughput
     say "bench: starting httpd (mpm_event) for throughput; "
         . ($PIN ? "httpd on CPU 1, ab on CPU 0" : "no CPU pinning");
     my ($pid) = start_httpd($conf, $p_base, '/all', @HTTPD_PIN);
+    $SERVER_PID = $pid;
 
     my $mod = $have{subject} ? 'subj' : 'valid';
     my $modlabel = $have{subject} ? 'cert-subject' : 'cert-valid';
@@ -502,6 +533,7 @@ sub throughput
     push @nv, ['mod+list', $p_list, "/$mod"] if $have{list};
     push @nv, ['all+crl', $p_crl, '/all'];
     %nc = %{ rounds(0, @nv) };
+    $SERVER_PID = undef;
     @nc_rows = (
         ['`Require all granted`', 'all'],
         ["`Require $modlabel`, no list", 'mod'],
@@ -727,19 +759,27 @@ sub report
     push @m, '';
 
     push @m, '## Keep-alive, client certificate (`ab -k -E`), mpm_event', '',
-        '| variant | requests/s (median) | × all granted | × mod_ssl expr |', '|---|---|---|---|';
+        'Requests/s is what ab saw; server CPU is user + system time of httpd (parent and children, '
+        . 'from /proc) per request, a figure other load on the machine disturbs much less. '
+        . 'ab CPU is the share of one CPU ab itself used (near 1.0: ab was the limit).', '',
+        '| variant | requests/s (median) | × all granted | × mod_ssl expr | server CPU µs/request | ab CPU |',
+        '|---|---|---|---|---|---|';
     for my $r (@ka_rows) {
         my $v = $ka{ $r->[1] };
-        push @m, sprintf('| %s | %.0f | %.3f | %.3f |', $r->[0], $v,
-            ratio($v, $ka{all}), ratio($v, $ka{expr}));
+        push @m, sprintf('| %s | %.0f | %.3f | %.3f | %.1f | %.2f |', $r->[0], $v->{rps},
+            ratio($v->{rps}, $ka{all}{rps}), ratio($v->{rps}, $ka{expr}{rps}),
+            $v->{cpu_us}, $v->{ab_cpu});
     }
     push @m, '', '## New connections (`ab -E`, no keep-alive), mpm_event', '',
-        '| variant | connections/s (median) | × all granted | × same without list |', '|---|---|---|---|';
+        '| variant | connections/s (median) | × all granted | × same without list | server CPU µs/connection | ab CPU |',
+        '|---|---|---|---|---|---|';
     for my $r (@nc_rows) {
         my $v = $nc{ $r->[1] };
         my $base = $r->[1] eq 'mod+list' ? $nc{mod} : $nc{all};
-        push @m, sprintf('| %s | %.0f | %.3f | %s |', $r->[0], $v, ratio($v, $nc{all}),
-            $r->[1] =~ /\+/ ? sprintf('%.3f', ratio($v, $base)) : '');
+        push @m, sprintf('| %s | %.1f | %.3f | %s | %.0f | %.2f |', $r->[0], $v->{rps},
+            ratio($v->{rps}, $nc{all}{rps}),
+            $r->[1] =~ /\+/ ? sprintf('%.3f', ratio($v->{rps}, $base->{rps})) : '',
+            $v->{cpu_us}, $v->{ab_cpu});
     }
     push @m, '', '## Memory and start-up', '',
         'Private memory per child: Private_Clean + Private_Dirty of /proc/PID/smaps_rollup, '
@@ -774,9 +814,10 @@ sub report
     my $lookup = $micro{'lookup-hit'}{ns} // $micro{'lookup-miss'}{ns};
     my $load = $micro{'load-plain'}{ns};
     my $dec = $micro{'decision-subject5'}{ns};
-    my $ka_all = ratio($ka{'mod+list'}, $ka{all});
-    my $ka_expr = ratio($ka{'mod+list'}, $ka{expr});
-    my $nc_list = ratio($nc{'mod+list'}, $nc{mod});
+    my $rps = sub { my ($h, $k) = @_; return $h->{$k} ? $h->{$k}{rps} : undef };
+    my $ka_all = ratio($rps->(\%ka, 'mod+list'), $rps->(\%ka, 'all'));
+    my $ka_expr = ratio($rps->(\%ka, 'mod+list'), $rps->(\%ka, 'expr'));
+    my $nc_list = ratio($rps->(\%nc, 'mod+list'), $rps->(\%nc, 'mod'));
     my @deltas = map { ($_->{child_priv} - $none{ $_->{mpm} }) / 1024 }
         grep { $_->{setup} eq 'list' } @mem_rows;
     my $worst = @deltas ? (sort { $b <=> $a } @deltas)[0] : undef;
