@@ -769,6 +769,12 @@ sub report
         'decision-valid' => 'decision, `cert-valid`, parsed certificate',
         'decision-subject5' => 'decision, `cert-subject C=US O=MyOrg OU=Devices CN~^client L=Springfield`, parsed certificate',
         'parse-pem' => 'parse the PEM of a client certificate (once per connection)',
+        'lookup-hit' => "revocation check, $ENTRIES-entry plain list, certificate on it",
+        'lookup-miss' => "revocation check, $ENTRIES-entry plain list, certificate not on it",
+        'load-plain' => "load a $ENTRIES-entry plain list",
+        'load-index' => "load a $ENTRIES-entry index.txt",
+        'load-crl-pem' => "load a $ENTRIES-entry CRL, PEM",
+        'load-crl-der' => "load a $ENTRIES-entry CRL, DER",
     );
     for my $k (sort keys %micro) {
         my $x = $micro{$k};
