@@ -1,4 +1,4 @@
-# mod_certauthz: `make`, `make install`, `make test`, `make demo`.
+# mod_certauthz: `make`, `make install`, `make test`, `make demo`, `make bench`.
 # Missing Debian packages are installed first (scripts/deps.sh).
 
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
@@ -14,7 +14,7 @@ APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
 
 MODULE = .libs/mod_certauthz.so
 
-.PHONY: all deps install clean test unit demo format bench-rule
+.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools
 
 all: $(MODULE)
 
@@ -66,8 +66,30 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
+# Benchmarks (docs/PERFORMANCE.md): not part of `make test`, they take
+# minutes.  BENCH_QUICK=1 for a short check run.  The revocation sections of
+# the micro benchmark join when src/revocation.h is on the branch.
+MICRO_SRC = bench/micro.c $(if $(wildcard src/revocation.h),bench/micro_revocation.c)
+MICRO_DEFS = $(if $(wildcard src/revocation.h),-DCERTAUTHZ_BENCH_REVOCATION)
+BENCH_TOOLS = build/bench/micro build/bench/genlists
+
+bench-tools: $(BENCH_TOOLS)
+
+build/bench/micro: $(MICRO_SRC) bench/micro.h t/unit/certgen.h $(SRC_C) $(SRC_H)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O2 $(WFLAGS) $(MICRO_DEFS) $(APR_CFLAGS) -I. -o $@ $(MICRO_SRC) $(SRC_C) $(APR_LIBS) $(LIBS)
+
+build/bench/genlists: bench/genlists.c
+	@mkdir -p $(dir $@)
+	$(CC) -g -O2 $(WFLAGS) -o $@ $< -lcrypto
+
+bench: deps
+	@sh scripts/deps.sh apache2-utils valgrind util-linux
+	@$(MAKE) --no-print-directory all bench-tools
+	@perl bench/bench.pl
+
 format:
-	clang-format -i mod_certauthz.c src/*.c src/*.h t/unit/*.c t/unit/*.h
+	clang-format -i mod_certauthz.c src/*.c src/*.h t/unit/*.c t/unit/*.h bench/*.c bench/*.h
 
 clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
