@@ -113,6 +113,83 @@ int main(void)
         certauthz_iso8601(c->not_before, buf);
         is_str(buf, "2023-11-14T22:13:20Z", "ISO 8601 UTC");
     }
+    {
+        /* The DER path (what the module uses) reads the same fields as
+         * OpenSSL's full parser. */
+        static const unsigned char sn8[] = {0x8a, 0xbc};
+        X509_NAME *dn = X509_NAME_new();
+        X509 *x3;
+        unsigned char *d3 = NULL;
+        int l3, j, same = 1;
+        certauthz_cert_t *a = NULL, *b = NULL;
+
+        certgen_add(dn, "O", MBSTRING_UTF8, "MyOrg", -1, 0);
+        certgen_add(dn, "OU", MBSTRING_UTF8, "a", -1, 0);
+        certgen_add(dn, "OU", MBSTRING_UTF8, "b", -1, 1);
+        certgen_add(dn, "CN", V_ASN1_BMPSTRING, bmp_ab, 4, 0);
+        x3 = certgen_cert(dn, sn8, sizeof(sn8),
+                          "DNS:h.example.com,IP:10.1.2.3,email:a@b.example");
+        l3 = i2d_X509(x3, &d3);
+        ok(certauthz_cert_from_x509(p, x3, &a) == NULL
+               && certauthz_cert_from_der(p, d3, (apr_size_t)l3, &b) == NULL,
+           "both parse paths accept the certificate");
+        if (a != NULL && b != NULL) {
+            same = a->subject.n == b->subject.n && a->n_sans == b->n_sans
+                   && strcmp(a->subject_dn, b->subject_dn) == 0
+                   && strcmp(a->issuer_dn, b->issuer_dn) == 0
+                   && strcmp(a->serial_hex, b->serial_hex) == 0
+                   && strcmp(a->fingerprint, b->fingerprint) == 0
+                   && memcmp(a->issuer_key, b->issuer_key, 32) == 0
+                   && a->not_before == b->not_before
+                   && a->not_after == b->not_after;
+            for (j = 0; same && j < a->subject.n; j++) {
+                same = a->subject.avas[j].len == b->subject.avas[j].len
+                       && a->subject.avas[j].set == b->subject.avas[j].set
+                       && strcmp(a->subject.avas[j].oid,
+                                 b->subject.avas[j].oid) == 0;
+            }
+            for (j = 0; same && j < a->n_sans; j++) {
+                same = strcmp(a->sans[j].value, b->sans[j].value) == 0;
+            }
+        }
+        ok(a != NULL && b != NULL && same,
+           "the DER path and the X509 path give the same fields");
+        is_str(b ? b->serial_hex : NULL, "8ABC",
+               "a serial with its top bit set prints as mod_ssl prints it");
+        OPENSSL_free(d3);
+        X509_free(x3);
+
+        /* Two subjectAltName extensions: refused, as OpenSSL's verifier
+         * refuses them. */
+        x3 = certgen_cert(dn, sn8, sizeof(sn8), "DNS:one.example.com");
+        {
+            X509V3_CTX ctx;
+            X509_EXTENSION *ext;
+
+            X509V3_set_ctx(&ctx, x3, x3, NULL, NULL, 0);
+            ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+                                      "DNS:two.example.com");
+            X509_add_ext(x3, ext, -1);
+            X509_EXTENSION_free(ext);
+            X509_sign(x3, certgen_key(), EVP_sha256());
+        }
+        d3 = NULL;
+        l3 = i2d_X509(x3, &d3);
+        b = NULL;
+        ok(certauthz_cert_from_der(p, d3, (apr_size_t)l3, &b) != NULL
+               && b == NULL,
+           "a certificate with two subjectAltName extensions is refused");
+        ok(certauthz_cert_from_x509(p, x3, &b) != NULL,
+           "...by both parse paths");
+        /* Trailing garbage after the certificate */
+        d3 = OPENSSL_realloc(d3, (size_t)l3 + 1);
+        d3[l3] = 0;
+        ok(certauthz_cert_from_der(p, d3, (apr_size_t)l3 + 1, &b) != NULL,
+           "trailing bytes after the certificate are refused");
+        OPENSSL_free(d3);
+        X509_free(x3);
+        X509_NAME_free(dn);
+    }
     ok(certauthz_attr_lookup(p, "cn", &attr) == 0 && attr.nid == NID_commonName,
        "attribute names are case-insensitive");
     ok(certauthz_attr_lookup(p, "organizationalUnitName", &attr) == 0
