@@ -13,12 +13,17 @@
 #include "http_request.h"
 #include "http_ssl.h"
 #include "mod_auth.h"
+#include "unixd.h"
 
 #include "apr_atomic.h"
+#include "apr_hash.h"
 #include "apr_lib.h"
 #include "apr_optional.h"
 #include "apr_strings.h"
 #include "mod_log_config.h"
+
+#include <errno.h>
+#include <unistd.h>
 
 #include "src/certinfo.h"
 #include "src/logfields.h"
@@ -91,6 +96,9 @@ typedef struct {
     int check_interval;                     /* seconds, UNSET */
     const char *crl_verify_ca;              /* path or NULL */
     int stale_deny;                         /* 0 warn, 1 deny, UNSET */
+    /* The loaded sources of revocation_files (certauthz_revsrc_t *), set by
+     * revocation_check_config after the merge, shared between servers. */
+    apr_array_header_t *sources;
 } certauthz_srv_conf_t;
 
 /* Per-directory configuration: device identity, user, exported variables. */
@@ -249,13 +257,256 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     cc->state = ID_OK;
 }
 
-/* Revocation sources are consulted here (INTERFACE §3). */
+/* ------------------------------------------------------------------ */
+/* Revocation (INTERFACE §3)                                           */
+
+#define REVOCATION_DEFAULT_INTERVAL 5
+
+/*
+ * The sources are loaded by the parent in check_config, which also runs for
+ * `httpd -t`, so a bad file fails a configtest exactly as it fails a start.
+ * They live in pconf: children inherit the loaded lists (the compiled
+ * indexes are shared mappings) and each child then re-checks the files on
+ * the request path, at most once per interval, in the thread whose request
+ * finds the interval elapsed (src/revocation.c: certauthz_revsrc_acquire).
+ * Checking there rather than in a thread of our own keeps prefork and
+ * event alike and costs nothing while no requests come.
+ */
+
+static void revocation_log_request(void *baton, certauthz_revlog_e level,
+                                   const char *msg)
+{
+    request_rec *r = baton;
+    int lvl = level == CERTAUTHZ_REVLOG_ERROR  ? APLOG_ERR
+              : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
+                                               : APLOG_NOTICE;
+
+    ap_log_error(APLOG_MARK, lvl, 0, r->server, CERTAUTHZ_LOGNO(0100)
+                 "CertAuthzRevocationFile %s", msg);
+}
+
+static void revocation_log_startup(void *baton, certauthz_revlog_e level,
+                                   const char *msg)
+{
+    server_rec *s = baton;
+    int lvl = level == CERTAUTHZ_REVLOG_ERROR  ? APLOG_ERR
+              : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
+                                               : APLOG_NOTICE;
+
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | lvl, 0, s, CERTAUTHZ_LOGNO(0101)
+                 "CertAuthzRevocationFile %s", msg);
+}
+
+/* The directory of the compiled indexes, writable by the children so that
+ * a child reloading a changed file shares its index with the others.  NULL
+ * (indexes in anonymous memory) when it cannot be made. */
+static const char *revocation_cache_dir(apr_pool_t *p, server_rec *s)
+{
+    const char *dir = ap_runtime_dir_relative(p, "certauthz");
+    apr_status_t rv;
+
+    if (dir == NULL) {
+        return NULL;
+    }
+    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, rv, s,
+                     CERTAUTHZ_LOGNO(0102) "cannot create %s; revocation "
+                     "indexes will not be shared between processes", dir);
+        return NULL;
+    }
+    if (geteuid() == 0 && chown(dir, ap_unixd_config.user_id, -1) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, errno, s,
+                     CERTAUTHZ_LOGNO(0103) "cannot give %s to the server's "
+                     "User; lists reloaded by children will not be shared",
+                     dir);
+    }
+    return dir;
+}
+
+static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                   apr_pool_t *ptemp, server_rec *main_s)
+{
+    apr_hash_t *loaded = apr_hash_make(ptemp);
+    const char *cache_dir = NULL;
+    int need_cache = 0;
+    server_rec *s;
+
+    (void)plog;
+    for (s = main_s; s != NULL && !need_cache; s = s->next) {
+        certauthz_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                                        &certauthz_module);
+        need_cache = sc->revocation_files->nelts > 0;
+    }
+    if (need_cache) {
+        cache_dir = revocation_cache_dir(pconf, main_s);
+    }
+    for (s = main_s; s != NULL; s = s->next) {
+        certauthz_srv_conf_t *sc = ap_get_module_config(s->module_config,
+                                                        &certauthz_module);
+        int i;
+
+        sc->sources = apr_array_make(pconf, sc->revocation_files->nelts,
+                                     sizeof(certauthz_revsrc_t *));
+        for (i = 0; i < sc->revocation_files->nelts; i++) {
+            const char *path = APR_ARRAY_IDX(sc->revocation_files, i,
+                                             const char *);
+            /* A CRL checked against one CA file is not a CRL checked
+             * against another: the verify CA is part of the identity. */
+            const char *key = apr_pstrcat(ptemp, path, "\n",
+                                          sc->crl_verify_ca, NULL);
+            certauthz_revsrc_t *src = apr_hash_get(loaded, key,
+                                                   APR_HASH_KEY_STRING);
+
+            if (src == NULL) {
+                certauthz_revopts_t opts;
+                const char *err;
+
+                opts.cache_dir = cache_dir;
+                opts.verify_ca = sc->crl_verify_ca;
+                err = certauthz_revsrc_create(pconf, path, &opts,
+                                              revocation_log_startup, s, &src);
+                if (err != NULL) {
+                    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0,
+                                 NULL, CERTAUTHZ_LOGNO(0104)
+                                 "CertAuthzRevocationFile %s", err);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+                apr_hash_set(loaded, key, APR_HASH_KEY_STRING, src);
+            }
+            APR_ARRAY_PUSH(sc->sources, certauthz_revsrc_t *) = src;
+        }
+    }
+    return OK;
+}
+
+static apr_status_t release_list(void *list)
+{
+    certauthz_revlist_release(list);
+    return APR_SUCCESS;
+}
+
+/* OK, REVOKED or CRL_STALE for the request's server: a few hash probes per
+ * source.  The request keeps a reference to each list it consulted until it
+ * ends, so a reload never pulls a list from under it. */
 static certauthz_reason_e revocation_reason(request_rec *r,
                                             const certauthz_cert_t *cert)
 {
-    (void)r;
-    (void)cert;
-    return CERTAUTHZ_REASON_OK;
+    certauthz_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                                    &certauthz_module);
+    certauthz_reason_e reason = CERTAUTHZ_REASON_OK;
+    apr_time_t now;
+    int i, interval;
+
+    if (sc->sources == NULL || sc->sources->nelts == 0) {
+        return reason;
+    }
+    now = apr_time_now();
+    interval = sc->check_interval != UNSET ? sc->check_interval
+                                           : REVOCATION_DEFAULT_INTERVAL;
+    for (i = 0; i < sc->sources->nelts; i++) {
+        certauthz_revsrc_t *src = APR_ARRAY_IDX(sc->sources, i,
+                                                certauthz_revsrc_t *);
+        certauthz_revlist_t *list = certauthz_revsrc_acquire(
+            src, now, interval, revocation_log_request, r);
+        certauthz_reason_e got;
+
+        apr_pool_cleanup_register(r->pool, list, release_list,
+                                  apr_pool_cleanup_null);
+        got = certauthz_revlist_check(list, cert, now, sc->stale_deny == 1);
+        if (got > reason) {
+            reason = got;
+        }
+    }
+    return reason;
+}
+
+/* The revocation sources of the request's server, for the status page. */
+static apr_array_header_t *revocation_status(request_rec *r)
+{
+    certauthz_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
+                                                    &certauthz_module);
+    int n = sc->sources ? sc->sources->nelts : 0, i;
+    apr_array_header_t *out = apr_array_make(r->pool, n ? n : 1,
+                                             sizeof(certauthz_revinfo_t));
+    apr_time_t now = apr_time_now();
+
+    for (i = 0; i < n; i++) {
+        certauthz_revinfo_t *info = apr_array_push(out);
+
+        certauthz_revsrc_info(APR_ARRAY_IDX(sc->sources, i,
+                                            certauthz_revsrc_t *),
+                              r->pool, now, info);
+    }
+    return out;
+}
+
+static const char *set_revocation_file(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    certauthz_srv_conf_t *sc = ap_get_module_config(
+        cmd->server->module_config, &certauthz_module);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    (void)dc;
+    if (path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    APR_ARRAY_PUSH(sc->revocation_files, const char *) = path;
+    return NULL;
+}
+
+static const char *set_check_interval(cmd_parms *cmd, void *dc,
+                                      const char *arg)
+{
+    certauthz_srv_conf_t *sc = ap_get_module_config(
+        cmd->server->module_config, &certauthz_module);
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    (void)dc;
+    if (*arg == '\0' || *end != '\0' || v < 0 || v > 86400) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+                            "from 0 to 86400", cmd->cmd->name, arg);
+    }
+    sc->check_interval = (int)v;
+    return NULL;
+}
+
+static const char *set_crl_verify_ca(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    certauthz_srv_conf_t *sc = ap_get_module_config(
+        cmd->server->module_config, &certauthz_module);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    (void)dc;
+    if (path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    sc->crl_verify_ca = path;
+    return NULL;
+}
+
+static const char *set_stale_crl(cmd_parms *cmd, void *dc, const char *arg)
+{
+    certauthz_srv_conf_t *sc = ap_get_module_config(
+        cmd->server->module_config, &certauthz_module);
+
+    (void)dc;
+    if (strcasecmp(arg, "warn") == 0) {
+        sc->stale_deny = 0;
+    }
+    else if (strcasecmp(arg, "deny") == 0) {
+        sc->stale_deny = 1;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither warn nor deny",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
 }
 
 /* Establish the request's certificate identity (INTERFACE §1), once per
@@ -502,14 +753,6 @@ static int logging_log_transaction(request_rec *r)
     return DECLINED;
 }
 
-/* TEMPORARY, until the revocation branch is merged: it provides the real
- * revocation_status() returning this process's revocation sources.  No
- * sources exist in this branch, so the status page lists none. */
-static apr_array_header_t *revocation_status(request_rec *r)
-{
-    return apr_array_make(r->pool, 1, sizeof(certauthz_revinfo_t));
-}
-
 static int status_handler(request_rec *r)
 {
     apr_uint64_t counts[CERTAUTHZ_REASON_COUNT];
@@ -704,6 +947,7 @@ static void register_hooks(apr_pool_t *p)
     register_provider(p, "cert-fingerprint", &parse_fingerprint_provider);
     register_provider(p, "cert-san", &parse_san_provider);
     register_logging_hooks();
+    ap_hook_check_config(revocation_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -711,6 +955,19 @@ static void register_hooks(apr_pool_t *p)
 
 static const command_rec certauthz_cmds[] = {
     /* Revocation sources (INTERFACE §3): server config and virtual host. */
+    AP_INIT_TAKE1("CertAuthzRevocationFile", set_revocation_file, NULL,
+                  RSRC_CONF, "A revocation file (PEM or DER CRL, openssl ca "
+                  "index.txt, or a list of serials and sha256: fingerprints); "
+                  "repeatable"),
+    AP_INIT_TAKE1("CertAuthzRevocationCheckInterval", set_check_interval,
+                  NULL, RSRC_CONF, "Seconds between checks of the revocation "
+                  "files for changes (default 5)"),
+    AP_INIT_TAKE1("CertAuthzCRLVerifyCA", set_crl_verify_ca, NULL, RSRC_CONF,
+                  "PEM file of the CA certificates that must have signed "
+                  "every CRL"),
+    AP_INIT_TAKE1("CertAuthzStaleCRL", set_stale_crl, NULL, RSRC_CONF,
+                  "warn (default) or deny: what a CRL past its nextUpdate "
+                  "does to the certificates of its issuer"),
 
     /* Device identity, logging (INTERFACE §4). */
     AP_INIT_TAKE1("CertAuthzDeviceId", set_device_id, NULL,

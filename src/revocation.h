@@ -1,25 +1,108 @@
 /*
  * revocation: the revocation sources of INTERFACE §3.
  *
- * Minimal form from the logging branch: only what the status page reads.
- * The revocation branch owns this file and replaces it.
+ * A source is one file (PEM CRLs, a DER CRL, an `openssl ca` index.txt or a
+ * plain list of serials and fingerprints).  Loading it compiles the entries
+ * into a compact open-addressing hash index that is written to a cache
+ * directory and mapped read-only and shared: every process that loads the
+ * same version of the file maps the same pages, so a million entries cost
+ * their memory once per machine, not once per child.  Lookups are a few hash
+ * probes whatever the size of the list.
+ *
+ * A list (certauthz_revlist_t) is immutable and reference counted.  A source
+ * (certauthz_revsrc_t) owns the current list of one file and replaces it
+ * when the file changes; a request holds a reference to the list it started
+ * with for as long as it runs.
  */
 #ifndef CERTAUTHZ_REVOCATION_H
 #define CERTAUTHZ_REVOCATION_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 
-/* What the status page shows of one revocation source. */
+#include "certinfo.h"
+#include "reason.h"
+
+typedef struct certauthz_revlist certauthz_revlist_t;
+typedef struct certauthz_revsrc certauthz_revsrc_t;
+
+/* What the status page shows of one source. */
 typedef struct {
     const char *path;
-    const char *format;
+    const char *format;         /* "crl-pem", "crl-der", "index", "list" */
     apr_size_t entries;
-    apr_time_t loaded;
-    apr_time_t mtime;
-    apr_time_t next_update;     /* 0 if none */
-    int stale;
-    const char *last_error;     /* NULL if none */
+    apr_time_t loaded;          /* when the current list was loaded */
+    apr_time_t mtime;           /* the loaded file's modification time */
+    apr_time_t next_update;     /* earliest CRL nextUpdate, 0 if none */
+    int stale;                  /* a CRL of the list is past nextUpdate */
+    const char *last_error;     /* the failed reload since, NULL if none */
 } certauthz_revinfo_t;
+
+/* How a list is loaded. */
+typedef struct {
+    /* Directory for the compiled indexes, or NULL: the index then lives in
+     * anonymous memory (shared with children forked after the load, private
+     * to a process that reloads). */
+    const char *cache_dir;
+    /* PEM file of CA certificates that every CRL's signature must verify
+     * against, or NULL. */
+    const char *verify_ca;
+} certauthz_revopts_t;
+
+typedef enum {
+    CERTAUTHZ_REVLOG_ERROR,
+    CERTAUTHZ_REVLOG_WARN,
+    CERTAUTHZ_REVLOG_NOTICE
+} certauthz_revlog_e;
+
+/* Where a source reports reloads and failures (the glue's error log). */
+typedef void certauthz_revlog_fn(void *baton, certauthz_revlog_e level,
+                                 const char *msg);
+
+/* Load a file into a new list holding one reference.  On failure returns a
+ * message naming the file (and, for text formats, the line and the token),
+ * allocated from p; on success NULL. */
+const char *certauthz_revlist_load(apr_pool_t *p, const char *path,
+                                   const certauthz_revopts_t *opts,
+                                   certauthz_revlist_t **out);
+
+/* Reference counting: thread-safe.  The last release unmaps the index. */
+void certauthz_revlist_ref(certauthz_revlist_t *list);
+void certauthz_revlist_release(certauthz_revlist_t *list);
+
+/* OK, REVOKED or (when stale_deny and a CRL of the certificate's issuer is
+ * past its nextUpdate at `now`) CRL_STALE.  Constant time; thread-safe; no
+ * allocation. */
+certauthz_reason_e certauthz_revlist_check(const certauthz_revlist_t *list,
+                                           const certauthz_cert_t *cert,
+                                           apr_time_t now, int stale_deny);
+
+apr_size_t certauthz_revlist_entries(const certauthz_revlist_t *list);
+const char *certauthz_revlist_format(const certauthz_revlist_t *list);
+/* 1 when the index is a shared mapping of a file in the cache directory. */
+int certauthz_revlist_is_file_backed(const certauthz_revlist_t *list);
+
+/* Create a source and load its file now (start-up: a failure is fatal and
+ * returned as for certauthz_revlist_load; a stale CRL is warned about
+ * through log).  The source lives as long as p. */
+const char *certauthz_revsrc_create(apr_pool_t *p, const char *path,
+                                    const certauthz_revopts_t *opts,
+                                    certauthz_revlog_fn *log, void *baton,
+                                    certauthz_revsrc_t **out);
+
+/* The current list, with a reference the caller releases.  At most once per
+ * `interval` (seconds) the calling thread first checks the file and, if it
+ * changed and has been stable for a second, loads it aside and swaps it in;
+ * other threads meanwhile keep using the current list.  A failed reload
+ * keeps the current list and is reported once per change of the file. */
+certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
+                                              apr_time_t now, int interval,
+                                              certauthz_revlog_fn *log,
+                                              void *baton);
+
+/* The status of a source at `now`, allocated from p. */
+void certauthz_revsrc_info(certauthz_revsrc_t *src, apr_pool_t *p,
+                           apr_time_t now, certauthz_revinfo_t *info);
 
 #endif

@@ -74,3 +74,86 @@ rm -f nulcl.der nulcl.resigned
 # SAN type, a serial whose top bit is set (DER adds a zero byte).
 issue_cert devcl ca '/C=US/O=MyOrg/OU=Devices/CN=first/CN=second' 0xABCDEF \
     'subjectAltName=DNS:dev.example.com,URI:spiffe://example.org/dev/1,email:dev@example.com,DNS:second.example.com'
+
+# ---- revocation (t/revocation.t, t/conf/features/revocation.conf.in) --------
+# Serials 0x4001...
+#   rv_crl     ca,  0x4001  revoked by ca's CRL (rev-crl.pem, rev-stale.pem)
+#   rv_ca2same ca2, 0x4001  same serial, other CA: never revoked
+#   rv_der     ca2, 0x4006  revoked by ca2's DER CRL (rev-ca2.der)
+#   rv_idx     ca,  0x4003  revoked in a real `openssl ca` database
+#   rv_list    ca,  0x4002  revoked in the plain list
+#   rv_fp      ca,  0x4004  revoked by fingerprint in the plain list
+#   rv_reload  ca,  0x4005  revoked only by the files the test writes
+
+issue_cert rv_crl ca "/O=MyOrg/CN=rv-crl" 0x4001
+issue_cert rv_ca2same ca2 "/O=MyOrg/CN=rv-ca2same" 0x4001
+issue_cert rv_der ca2 "/O=MyOrg/CN=rv-der" 0x4006
+issue_cert rv_idx ca "/O=MyOrg/CN=rv-idx" 0x4003
+issue_cert rv_list ca "/O=MyOrg/CN=rv-list" 0x4002
+issue_cert rv_fp ca "/O=MyOrg/CN=rv-fp" 0x4004
+issue_cert rv_reload ca "/O=MyOrg/CN=rv-reload" 0x4005
+
+# rev_ca_db NAME: an `openssl ca` configuration with an empty database.
+rev_ca_db() {
+    mkdir -p "db-$1"
+    : > "db-$1/index.txt"
+    echo 1000 > "db-$1/crlnumber"
+    cat > "db-$1/ca.cnf" <<CNF
+[ca]
+default_ca = ca_default
+[ca_default]
+database = db-$1/index.txt
+crlnumber = db-$1/crlnumber
+default_md = sha256
+default_crl_days = 30
+CNF
+}
+
+# rev_revoke DB CA CERT: record CERT as revoked in DB (as an administrator
+# would, with `openssl ca -revoke`).
+rev_revoke() {
+    openssl ca -config "db-$1/ca.cnf" -keyfile "$2.key" -cert "$2.crt" \
+        -revoke "$3.crt" -crl_reason keyCompromise 2>/dev/null
+}
+
+# rev_gencrl DB CA OUT [openssl ca options]
+rev_gencrl() {
+    rev_db=$1 rev_ca=$2 rev_out=$3
+    shift 3
+    openssl ca -config "db-$rev_db/ca.cnf" -keyfile "$rev_ca.key" \
+        -cert "$rev_ca.crt" -gencrl -out "$rev_out" "$@" 2>/dev/null
+}
+
+rev_ca_db crl
+rev_revoke crl ca rv_crl
+rev_gencrl crl ca rev-crl.pem
+rev_gencrl crl ca rev-stale.pem -crl_lastupdate 20200101000000Z \
+    -crl_nextupdate 20200201000000Z
+# Same names as ca, another key: the signature does not verify.
+rev_gencrl crl rogue rev-rogue-crl.pem
+
+rev_ca_db ca2
+rev_revoke ca2 ca2 rv_der
+rev_gencrl ca2 ca2 rev-ca2.pem
+openssl crl -in rev-ca2.pem -outform DER -out rev-ca2.der
+
+# A real database: a valid certificate and a revoked one.
+rev_ca_db idx
+openssl ca -config db-idx/ca.cnf -keyfile ca.key -cert ca.crt \
+    -valid client.crt 2>/dev/null
+rev_revoke idx ca rv_idx
+cp db-idx/index.txt rev-index.txt
+
+rev_fingerprint=$(openssl x509 -in rv_fp.crt -outform DER | openssl dgst -sha256 -r | cut -c1-64)
+cat > rev-list.txt <<LIST
+# Revoked devices: one serial or sha256: fingerprint per line.
+
+0x00:40:02     # rv_list, spelled with a prefix, colons and leading zeros
+sha256:$rev_fingerprint
+LIST
+
+# Files the test rewrites; httpd's children (nobody) must read them.
+mkdir -p rev
+chmod 755 rev
+printf '# nothing revoked yet\n' > rev/reload.txt
+cp rev-crl.pem rev/verify.pem

@@ -1,0 +1,235 @@
+# Revocation sources (INTERFACE §3) against the running server: every
+# format, issuer scoping, reloads without a restart, stale CRLs, CRL
+# signatures, and start-up refusal of bad files.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore);
+use CertAuthzTest;
+use POSIX ();
+use Time::HiRes qw(sleep time);
+
+plan tests => 39;
+
+umask 022;  # the files we write are read by httpd's children (nobody)
+my $rev = pki('rev');
+my $reload = "$rev/reload.txt";
+
+# Replace FILE by writing a temporary file and renaming it over, as the
+# documentation says to.  AGE > 0 back-dates it (no stability wait).
+sub replace {
+    my ($file, $text, $age) = @_;
+    my $tmp = "$file.tmp.$$";
+    open my $fh, '>', $tmp or die "$tmp: $!";
+    print $fh $text;
+    close $fh;
+    if ($age) {
+        my $t = time - $age;
+        utime $t, $t, $tmp;
+    }
+    rename $tmp, $file or die "rename $tmp: $!";
+}
+
+sub slurp { open my $fh, '<', $_[0] or die "$_[0]: $!"; local $/; <$fh> }
+
+# Poll until VHOST answers WANT for CERT, for at most SECS seconds.
+sub wait_status {
+    my ($vhost, $cert, $want, $secs) = @_;
+    my $end = time + $secs;
+    my $got;
+    while (1) {
+        $got = get_status($vhost, '/p/valid', cert => $cert);
+        return $got if $got == $want || time > $end;
+        sleep 0.2;
+    }
+}
+
+# --- every format, and scoping ------------------------------------------
+is(get_status('rev_formats', '/p/valid', cert => 'client'), 200,
+   'a certificate on no list is accepted');
+is(get_status('rev_formats', '/p/valid', cert => 'client2'), 200,
+   'a certificate of the second CA on no list is accepted');
+my $mark = error_log_mark();
+is(get_status('rev_formats', '/p/valid', cert => 'rv_crl'), 403,
+   'PEM CRL (openssl ca -gencrl): a revoked certificate gets 403');
+sleep 0.2;
+like(error_log_since($mark), qr/reason=revoked/,
+     'the denial is logged with reason=revoked');
+is(get_status('rev_formats', '/p/valid', cert => 'rv_ca2same'), 200,
+   'scoping: the same serial from another CA is not revoked by the CRL');
+is(get_status('rev_formats', '/p/valid', cert => 'rv_der'), 403,
+   'DER CRL: a revoked certificate gets 403');
+is(get_status('rev_formats', '/p/valid', cert => 'rv_idx'), 403,
+   'openssl ca index.txt: an R line revokes');
+is(get_status('rev_formats', '/p/valid', cert => 'rv_list'), 403,
+   'plain list: a serial spelled 0x00:40:02 revokes 4002');
+is(get_status('rev_formats', '/p/valid', cert => 'rv_fp'), 403,
+   'plain list: a sha256: fingerprint revokes');
+is(get_status('rev_formats', '/p/not', cert => 'rv_fp'), 200,
+   'Require not cert-valid: a revoked certificate is simply not valid');
+is(get_status('rev_formats', '/p/valid'), 403,
+   'no certificate is still refused');
+
+# --- reload by rename ----------------------------------------------------
+is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 200,
+   'reload: not revoked before the list names it');
+$mark = error_log_mark();
+replace($reload, "# revoked\n0x4005\n");
+my $t0 = time;
+sleep 2.2;  # one second of stability, then one interval
+is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 403,
+   'reload: a renamed file is used without a restart');
+like(error_log_since($mark), qr/\[certauthz:notice\].*\Q$reload\E: reloaded, 1 entries \(list\)/,
+     'reload: logged at notice with the entry count');
+is(get_status('rev_reload', '/p/valid', cert => 'client'), 200,
+   'reload: other certificates are unaffected');
+
+# --- garbage over a loaded file ----------------------------------------
+$mark = error_log_mark();
+open my $fh, '>', $reload or die $!;
+print $fh "0x4005\nthis-is-not-a-serial\n";
+close $fh;
+sleep 2.2;
+my @codes = map { get_status('rev_reload', '/p/valid', cert => 'rv_reload') } 1 .. 6;
+is("@codes", '403 403 403 403 403 403',
+   'garbage: the last good list is kept');
+sleep 1.2;
+get_status('rev_reload', '/p/valid', cert => 'rv_reload') for 1 .. 6;
+sleep 0.2;
+my $log = error_log_since($mark);
+my @errs = $log =~ /\[certauthz:error\] \[pid (\d+)[^\]]*\].*\Q$reload\E: line 2: 'this-is-not-a-serial' is not a hex serial/g;
+my %per_pid;
+$per_pid{$_}++ for @errs;
+ok(scalar(keys %per_pid) >= 1, 'garbage: the error names the file and line 2')
+    or diag($log);
+ok(!grep({ $_ > 1 } values %per_pid),
+   'garbage: each process logs the error once, not per check');
+like($log, qr/keeping the last good list \(1 entries/,
+     'garbage: the message says the last good list is kept');
+
+# --- a file rewritten in place, slowly ---------------------------------
+# A long list whose revoked serial comes last: taking the first half for
+# the whole file would let rv_reload in.
+my $body = join('', map { sprintf "%x\n", 0x100000 + $_ } 1 .. 3000) . "4005\n";
+replace($reload, $body, 10);
+is(wait_status('rev_reload', 'rv_reload', 403, 3), 403,
+   'slow rewrite: the long list is loaded');
+$mark = error_log_mark();
+open $fh, '>', $reload or die $!;
+syswrite $fh, substr($body, 0, length($body) / 2);
+my @during;
+my $end = time + 0.7;
+while (time < $end) {
+    push @during, get_status('rev_reload', '/p/valid', cert => 'rv_reload');
+    sleep 0.1;
+}
+syswrite $fh, substr($body, length($body) / 2);
+close $fh;
+ok(@during && !grep({ $_ != 403 } @during),
+   'slow rewrite: a half-written file is never taken for the list (' . "@during" . ')');
+sleep 2.2;
+is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 403,
+   'slow rewrite: the completed file is loaded and still revokes');
+my @sizes = error_log_since($mark) =~ /\Q$reload\E: reloaded, (\d+) entries/g;
+ok(!grep({ $_ != 3001 } @sizes),
+   "slow rewrite: no shorter list was ever loaded (@sizes)");
+
+# --- concurrent requests while the file is replaced repeatedly ----------
+{
+    $mark = error_log_mark();
+    my @kids;
+    my $stop = time + 3;
+    for my $k (1 .. 3) {
+        my $pid = fork;
+        die "fork: $!" unless defined $pid;
+        if (!$pid) {
+            my $bad = 0;
+            while (time < $stop) {
+                my @c = eval {
+                    keepalive_statuses('rev_reload',
+                        [('/p/valid') x 5], cert => ($k == 3 ? 'rv_reload' : 'client'));
+                };
+                my $want = $k == 3 ? 403 : 200;
+                $bad++ if @c != 5 || grep { $_ != $want } @c;
+            }
+            # No END blocks in the child: Test::More belongs to the parent.
+            POSIX::_exit($bad ? 1 : 0);
+        }
+        push @kids, $pid;
+    }
+    my $n = 0;
+    while (time < $stop) {
+        replace($reload, ($n++ % 2 ? "4005\n4007\n" : "0x4005\n"), 5);
+        sleep 0.15;
+    }
+    my $failed = 0;
+    for (@kids) { waitpid $_, 0; $failed++ if $? }
+    is($failed, 0, "concurrent: every request answered as expected during $n replacements");
+    my $l = error_log_since($mark);
+    unlike($l, qr/\[certauthz:error\]|exit signal|AH00052/,
+           'concurrent: no load errors and no crashed child');
+    like($l, qr/reloaded, 2 entries/, 'concurrent: the replacements were loaded');
+}
+
+# --- stale CRLs --------------------------------------------------------
+is(get_status('rev_stale_warn', '/p/valid', cert => 'client'), 200,
+   'stale CRL, warn: certificates of its issuer are still accepted');
+is(get_status('rev_stale_warn', '/p/valid', cert => 'rv_crl'), 403,
+   'stale CRL, warn: its entries are still enforced');
+$mark = error_log_mark();
+is(get_status('rev_stale_deny', '/p/valid', cert => 'client'), 403,
+   'stale CRL, deny: every certificate of its issuer is refused');
+sleep 0.2;
+like(error_log_since($mark), qr/reason=crl-stale/, 'stale CRL, deny: reason crl-stale');
+is(get_status('rev_stale_deny', '/p/valid', cert => 'client2'), 200,
+   'stale CRL, deny: another issuer is untouched');
+$mark = error_log_mark();
+is(get_status('rev_stale_deny', '/p/valid', cert => 'rv_crl'), 403,
+   'stale CRL, deny: a revoked certificate is refused');
+sleep 0.2;
+like(error_log_since($mark), qr/reason=revoked/, 'stale CRL, deny: revoked beats crl-stale');
+
+# --- CRL signatures ------------------------------------------------------
+my $verify = "$rev/verify.pem";
+is(get_status('rev_verify', '/p/valid', cert => 'rv_crl'), 403,
+   'verify CA: a CRL signed by the CA is enforced');
+$mark = error_log_mark();
+replace($verify, slurp(pki('rev-rogue-crl.pem')), 5);
+sleep 1.3;
+is(get_status('rev_verify', '/p/valid', cert => 'rv_crl'), 403,
+   'verify CA: a CRL with a bad signature does not replace the good one');
+sleep 0.2;
+like(error_log_since($mark), qr/\[certauthz:error\].*verify\.pem.*does not verify/,
+     'verify CA: the bad signature is logged as an error');
+
+# --- start-up refusal ------------------------------------------------------
+{
+    my $httpd = Apache::Test::vars('httpd');
+    my $root = Apache::Test::vars('t_logs') . '/revtest';
+    mkdir $root; mkdir "$root/logs";
+    my $modules = slurp(t_path('modules.conf'));
+    my $so = Apache::Test::vars('top_dir') . '/.libs/mod_certauthz.so';
+    my $configtest = sub {
+        my ($lines) = @_;
+        open my $c, '>', "$root/httpd.conf" or die $!;
+        print $c "ServerRoot \"$root\"\nServerName localhost\nListen 127.0.0.1:1\n",
+                 "PidFile logs/httpd.pid\nErrorLog logs/error_log\n",
+                 $modules, "LoadModule certauthz_module \"$so\"\n", $lines;
+        close $c;
+        my $out = `"$httpd" -t -f "$root/httpd.conf" 2>&1`;
+        return ($? >> 8, $out);
+    };
+    my ($rc, $out) = $configtest->("CertAuthzRevocationFile \"$root/missing.txt\"\n");
+    ok($rc != 0 && $out =~ m{CertAuthzRevocationFile \Q$root\E/missing\.txt: cannot open},
+       'httpd -t fails on a missing file and names it') or diag($out);
+    open my $b, '>', "$root/bad.txt" or die $!;
+    print $b "1001\n# comment\n0x12:zz\n";
+    close $b;
+    ($rc, $out) = $configtest->("CertAuthzRevocationFile \"$root/bad.txt\"\n");
+    ok($rc != 0 && $out =~ m{\Q$root\E/bad\.txt: line 3: '0x12:zz' is not a hex serial},
+       'httpd -t fails on a malformed file, naming file, line and token') or diag($out);
+    ($rc, $out) = $configtest->(
+        "CertAuthzRevocationFile \"" . pki('rev-rogue-crl.pem') . "\"\n" .
+        "CertAuthzCRLVerifyCA \"" . pki('trusted.pem') . "\"\n");
+    ok($rc != 0 && $out =~ /rev-rogue-crl\.pem.*does not verify/,
+       'httpd -t fails on a CRL whose signature does not verify') or diag($out);
+}

@@ -1,0 +1,732 @@
+/* Revocation sources: formats, scoping, errors, the shared index, reloads. */
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "src/revocation.h"
+#include "t/unit/certgen.h"
+#include "t/unit/tap.h"
+
+static apr_pool_t *p;
+static char dir[64];
+
+static const char *tpath(const char *name)
+{
+    return apr_pstrcat(p, dir, "/", name, NULL);
+}
+
+/* Write a file whose modification time is `age` seconds in the past, so
+ * that the one-second stability rule does not hold it back. */
+static const char *put(const char *name, const void *data, size_t len, int age)
+{
+    const char *path = tpath(name), *tmp = tpath(".tmp");
+    FILE *f = fopen(tmp, "wb");
+    struct timeval tv[2];
+
+    fwrite(data, 1, len, f);
+    fclose(f);
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= age;
+    tv[1] = tv[0];
+    utimes(tmp, tv);
+    rename(tmp, path);
+    return path;
+}
+
+static const char *puts_(const char *name, const char *text)
+{
+    return put(name, text, strlen(text), 10);
+}
+
+typedef struct {
+    EVP_PKEY *key;
+    X509_NAME *name;
+    X509 *cert;
+} ca_t;
+
+static ca_t make_ca(const char *cn)
+{
+    ca_t ca;
+
+    ca.key = EVP_EC_gen("P-256");
+    ca.name = X509_NAME_new();
+    certgen_add(ca.name, "O", MBSTRING_UTF8, "Unit PKI", -1, 0);
+    certgen_add(ca.name, "CN", MBSTRING_UTF8, cn, -1, 0);
+    ca.cert = X509_new();
+    X509_set_version(ca.cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(ca.cert), 1);
+    X509_set_issuer_name(ca.cert, ca.name);
+    X509_set_subject_name(ca.cert, ca.name);
+    ASN1_TIME_set(X509_getm_notBefore(ca.cert), 1700000000);
+    ASN1_TIME_set(X509_getm_notAfter(ca.cert), 2000000000);
+    X509_set_pubkey(ca.cert, ca.key);
+    X509_sign(ca.cert, ca.key, EVP_sha256());
+    return ca;
+}
+
+/* A CRL of ca revoking the given serials (as numbers), signed by key
+ * (ca.key normally), nextUpdate at next (epoch seconds, 0 for none). */
+static X509_CRL *make_crl(const ca_t *ca, EVP_PKEY *key, const long *serials,
+                          int n, time_t next)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t = ASN1_TIME_new();
+    int i;
+
+    X509_CRL_set_version(crl, 1);
+    X509_CRL_set_issuer_name(crl, ca->name);
+    ASN1_TIME_set(t, time(NULL) - 3600);
+    X509_CRL_set1_lastUpdate(crl, t);
+    if (next) {
+        ASN1_TIME_set(t, next);
+        X509_CRL_set1_nextUpdate(crl, t);
+    }
+    for (i = 0; i < n; i++) {
+        X509_REVOKED *rev = X509_REVOKED_new();
+        ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+        ASN1_INTEGER_set(sn, serials[i]);
+        X509_REVOKED_set_serialNumber(rev, sn);
+        ASN1_TIME_set(t, time(NULL) - 60);
+        X509_REVOKED_set_revocationDate(rev, t);
+        X509_CRL_add0_revoked(crl, rev);
+        ASN1_INTEGER_free(sn);
+    }
+    ASN1_TIME_free(t);
+    X509_CRL_sort(crl);
+    X509_CRL_sign(crl, key, EVP_sha256());
+    return crl;
+}
+
+static char *crl_pem(X509_CRL *crl, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data, *out;
+    long n;
+
+    PEM_write_bio_X509_CRL(b, crl);
+    n = BIO_get_mem_data(b, &data);
+    out = apr_pstrmemdup(p, data, (apr_size_t)n);
+    *len = (size_t)n;
+    BIO_free(b);
+    return out;
+}
+
+static unsigned char *crl_der(X509_CRL *crl, size_t *len)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509_CRL(crl, &der);
+    unsigned char *out = apr_pmemdup(p, der, (apr_size_t)n);
+
+    OPENSSL_free(der);
+    *len = (size_t)n;
+    return out;
+}
+
+/* A parsed certificate of the given issuer and serial. */
+static const certauthz_cert_t *cert(const ca_t *ca, long serial)
+{
+    X509_NAME *subj = X509_NAME_new();
+    unsigned char sb[8];
+    int n = 0, i;
+    X509 *x;
+    certauthz_cert_t *c = NULL;
+
+    for (i = 7; i >= 0; i--) {
+        unsigned char byte = (unsigned char)(serial >> (8 * i));
+
+        if (n || byte || i == 0) {
+            sb[n++] = byte;
+        }
+    }
+    certgen_add(subj, "CN", MBSTRING_UTF8, "device", -1, 0);
+    x = certgen_cert(subj, sb, n, NULL);
+    if (ca != NULL) {
+        X509_set_issuer_name(x, ca->name);
+    }
+    certauthz_cert_from_x509(p, x, &c);
+    X509_free(x);
+    X509_NAME_free(subj);
+    return c;
+}
+
+static certauthz_revopts_t no_cache = {NULL, NULL};
+
+static certauthz_reason_e check_file(const char *path,
+                                     const certauthz_revopts_t *o,
+                                     const certauthz_cert_t *c, int deny)
+{
+    certauthz_revlist_t *l = NULL;
+    const char *err = certauthz_revlist_load(p, path, o, &l);
+    certauthz_reason_e r;
+
+    if (err != NULL) {
+        printf("# %s\n", err);
+        return CERTAUTHZ_REASON_NONE;
+    }
+    r = certauthz_revlist_check(l, c, apr_time_now(), deny);
+    certauthz_revlist_release(l);
+    return r;
+}
+
+static const char *load_error(const char *path, const certauthz_revopts_t *o)
+{
+    certauthz_revlist_t *l = NULL;
+    const char *err = certauthz_revlist_load(p, path, o, &l);
+
+    if (err == NULL) {
+        certauthz_revlist_release(l);
+    }
+    return err;
+}
+
+static int contains(const char *s, const char *needle)
+{
+    return s != NULL && strstr(s, needle) != NULL;
+}
+
+#define REVOKED CERTAUTHZ_REASON_REVOKED
+#define OK_ CERTAUTHZ_REASON_OK
+#define STALE CERTAUTHZ_REASON_CRL_STALE
+
+static int logged_errors, logged_notices, logged_warnings;
+static char last_log[2048];
+
+static void logcb(void *baton, certauthz_revlog_e level, const char *msg)
+{
+    (void)baton;
+    if (level == CERTAUTHZ_REVLOG_ERROR) {
+        logged_errors++;
+    }
+    else if (level == CERTAUTHZ_REVLOG_NOTICE) {
+        logged_notices++;
+    }
+    else {
+        logged_warnings++;
+    }
+    snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
+static void test_list(ca_t *ca1, ca_t *ca2)
+{
+    const certauthz_cert_t *fp = cert(ca1, 0x7777);
+    const char *path;
+    char text[512];
+
+    snprintf(text, sizeof(text),
+             "# revoked devices\n"
+             "\n"
+             "0x10:01\n"
+             "   00:00:10:02   # leading zeros and colons\n"
+             "ABCDEF\r\n"
+             "0X00ab\n"
+             "sha256:%s\n"
+             "0\n",
+             fp->fingerprint);
+    path = puts_("list.txt", text);
+    ok(check_file(path, &no_cache, cert(ca1, 0x1001), 0) == REVOKED,
+       "list: 0x10:01 revokes serial 1001");
+    ok(check_file(path, &no_cache, cert(ca2, 0x1001), 0) == REVOKED,
+       "list: a list serial applies to every issuer");
+    ok(check_file(path, &no_cache, cert(ca1, 0x1002), 0) == REVOKED,
+       "list: leading zeros, colons and a trailing comment are ignored");
+    ok(check_file(path, &no_cache, cert(ca1, 0xabcdef), 0) == REVOKED,
+       "list: upper-case hex with CRLF matches a lower-case serial");
+    ok(check_file(path, &no_cache, cert(ca1, 0xab), 0) == REVOKED,
+       "list: 0X prefix and leading zeros");
+    ok(check_file(path, &no_cache, cert(ca1, 0), 0) == REVOKED,
+       "list: serial 0");
+    ok(check_file(path, &no_cache, cert(ca1, 0x1003), 0) == OK_,
+       "list: a serial not on the list is not revoked");
+    ok(check_file(path, &no_cache, cert(ca1, 0x100), 0) == OK_,
+       "list: 0x100 is not 0x1001's prefix");
+    ok(check_file(path, &no_cache, fp, 0) == REVOKED,
+       "list: a sha256: fingerprint revokes that certificate");
+    ok(check_file(path, &no_cache, cert(ca1, 0x7778), 0) == OK_,
+       "list: the fingerprint does not revoke its neighbour");
+    {
+        char upper[256];
+        size_t i, k = 0;
+
+        /* Upper case, colons between bytes. */
+        k += (size_t)snprintf(upper, sizeof(upper), "SHA256:");
+        for (i = 0; i < 64; i += 2) {
+            k += (size_t)snprintf(upper + k, sizeof(upper) - k, "%c%c%s",
+                                  toupper(fp->fingerprint[i]),
+                                  toupper(fp->fingerprint[i + 1]),
+                                  i < 62 ? ":" : "\n");
+        }
+        path = puts_("fpcolons.txt", upper);
+        ok(check_file(path, &no_cache, fp, 0) == REVOKED,
+           "list: a fingerprint in upper case with colons");
+    }
+    path = puts_("starts0.txt", "01\n02\n");
+    ok(check_file(path, &no_cache, cert(ca1, 2), 0) == REVOKED,
+       "list: a text file starting with '0' is not taken for DER");
+    path = puts_("empty.txt", "");
+    ok(check_file(path, &no_cache, cert(ca1, 2), 0) == OK_,
+       "list: an empty file is an empty list");
+}
+
+static void test_list_errors(void)
+{
+    const char *path = puts_("bad.txt", "1001\n# fine\nxyz\n");
+    const char *err = load_error(path, &no_cache);
+
+    ok(contains(err, path) && contains(err, "line 3")
+           && contains(err, "'xyz' is not a hex serial"),
+       "list: a bad line is named by file, line and token (%s)", err);
+    err = load_error(puts_("bad2.txt", "sha256:abcd\n"), &no_cache);
+    ok(contains(err, "line 1") && contains(err, "'sha256:abcd'")
+           && contains(err, "fingerprint"),
+       "list: a short fingerprint is refused (%s)", err);
+    err = load_error(puts_("bad3.txt", "\n\n1001 1002\n"), &no_cache);
+    ok(contains(err, "line 3") && contains(err, "'1002'"),
+       "list: two entries on one line are refused (%s)", err);
+    err = load_error(puts_("bad4.txt", "-1001\n"), &no_cache);
+    ok(contains(err, "'-1001' is not a hex serial"),
+       "list: a negative serial is refused (%s)", err);
+    err = load_error(puts_("bad5.txt", "0x\n"), &no_cache);
+    ok(contains(err, "'0x' is not a hex serial"),
+       "list: a bare 0x is refused (%s)", err);
+    err = load_error(puts_("bad6.txt", "10\x01\xff\n"), &no_cache);
+    ok(contains(err, "\\x01\\xff"),
+       "list: binary bytes are escaped in the message (%s)", err);
+    err = load_error(tpath("missing.txt"), &no_cache);
+    ok(contains(err, "missing.txt") && contains(err, "cannot open"),
+       "a missing file is an error naming it (%s)", err);
+}
+
+static void test_index(ca_t *ca1, ca_t *ca2)
+{
+    const char *path = puts_("index.txt",
+        "V\t280101000000Z\t\t1001\tunknown\t/C=US/O=MyOrg/CN=a\n"
+        "R\t280101000000Z\t240101000000Z,keyCompromise\t1002\tunknown\t"
+        "/C=US/O=MyOrg/CN=b\n"
+        "E\t200101000000Z\t\t01\tunknown\t/CN=c\n"
+        "R\t280101000000Z\t240101000000Z\t0A0B\tunknown\t/CN=d\n");
+    const char *err;
+
+    ok(check_file(path, &no_cache, cert(ca1, 0x1002), 0) == REVOKED,
+       "index.txt: an R line revokes its serial");
+    ok(check_file(path, &no_cache, cert(ca2, 0xa0b), 0) == REVOKED,
+       "index.txt: R serials apply to any issuer, leading zero ignored");
+    ok(check_file(path, &no_cache, cert(ca1, 0x1001), 0) == OK_,
+       "index.txt: a V line does not revoke");
+    ok(check_file(path, &no_cache, cert(ca1, 0x1), 0) == OK_,
+       "index.txt: an E line does not revoke");
+    err = load_error(puts_("index-bad.txt",
+        "V\t280101000000Z\t\t1001\tunknown\t/CN=a\n"
+        "X\t280101000000Z\t\t1002\tunknown\t/CN=b\n"), &no_cache);
+    ok(contains(err, "line 2") && contains(err, "'X'"),
+       "index.txt: an unknown status is named with its line (%s)", err);
+    err = load_error(puts_("index-bad2.txt",
+        "R\t280101000000Z\t240101000000Z\tzz\tunknown\t/CN=b\n"), &no_cache);
+    ok(contains(err, "line 1") && contains(err, "'zz' is not a hex serial"),
+       "index.txt: a bad serial is named (%s)", err);
+    err = load_error(puts_("index-bad3.txt", "R\t280101000000Z\n"), &no_cache);
+    ok(contains(err, "line 1") && contains(err, "index.txt"),
+       "index.txt: a truncated line is refused (%s)", err);
+}
+
+static void test_crls(ca_t *ca1, ca_t *ca2, ca_t *ca3)
+{
+    long s1[] = {0x2001, 0x80, 0x2005}, s2[] = {0x3001};
+    X509_CRL *c1 = make_crl(ca1, ca1->key, s1, 3, time(NULL) + 86400);
+    X509_CRL *c2 = make_crl(ca2, ca2->key, s2, 1, 0);
+    size_t l1, l2, ld;
+    char *p1 = crl_pem(c1, &l1), *p2 = crl_pem(c2, &l2);
+    unsigned char *d1 = crl_der(c1, &ld);
+    const char *pem, *der, *err;
+    char *both = apr_pstrcat(p, "Certificate Revocation List (CRL):\n  text\n",
+                             p1, p2, NULL);
+    certauthz_revlist_t *l;
+
+    pem = put("both.pem", both, strlen(both), 10);
+    ok(check_file(pem, &no_cache, cert(ca1, 0x2001), 0) == REVOKED,
+       "PEM: the first CRL revokes its issuer's serial");
+    ok(check_file(pem, &no_cache, cert(ca2, 0x3001), 0) == REVOKED,
+       "PEM: the second CRL of the file is read too");
+    ok(check_file(pem, &no_cache, cert(ca2, 0x2001), 0) == OK_,
+       "scoping: a CRL does not revoke the same serial of another CA");
+    ok(check_file(pem, &no_cache, cert(ca3, 0x3001), 0) == OK_,
+       "scoping: nor of a CA with no CRL");
+    ok(check_file(pem, &no_cache, cert(ca1, 0x80), 0) == REVOKED,
+       "PEM: a serial with its sign padding (00 80) matches");
+    ok(check_file(pem, &no_cache, cert(ca1, 0x2002), 0) == OK_,
+       "PEM: an unlisted serial of the issuer is not revoked");
+    certauthz_revlist_load(p, pem, &no_cache, &l);
+    is_str(certauthz_revlist_format(l), "crl-pem", "PEM: format detected");
+    ok(certauthz_revlist_entries(l) == 4, "PEM: 4 entries");
+    certauthz_revlist_release(l);
+
+    der = put("one.der", d1, ld, 10);
+    ok(check_file(der, &no_cache, cert(ca1, 0x2005), 0) == REVOKED,
+       "DER: a DER CRL revokes its issuer's serial");
+    ok(check_file(der, &no_cache, cert(ca2, 0x2005), 0) == OK_,
+       "DER: scoped to its issuer");
+    certauthz_revlist_load(p, der, &no_cache, &l);
+    is_str(certauthz_revlist_format(l), "crl-der", "DER: format detected");
+    certauthz_revlist_release(l);
+
+    err = load_error(put("trunc.der", d1, ld - 7, 10), &no_cache);
+    ok(contains(err, "trunc.der") && contains(err, "not a DER CRL"),
+       "DER: a truncated CRL is refused (%s)", err);
+    err = load_error(put("trunc.pem", p1, l1 / 2, 10), &no_cache);
+    ok(contains(err, "trunc.pem") && contains(err, "line 1"),
+       "PEM: a CRL cut in half is refused (%s)", err);
+    {
+        char *mangled = apr_pstrdup(p, p1);
+
+        mangled[40] = mangled[40] == 'A' ? 'B' : 'A';
+        mangled[41] = mangled[41] == 'A' ? 'B' : 'A';
+        err = load_error(put("mangled.pem", mangled, l1, 10), &no_cache);
+        /* A flipped byte may still parse; it must never crash.  When it
+         * does parse, signature verification (below) catches it. */
+        ok(1, "PEM: a flipped byte is handled (%s)", err ? err : "parsed");
+    }
+    err = load_error(puts_("cert.pem", "-----BEGIN CERTIFICATE-----\nMAo=\n"
+                           "-----END CERTIFICATE-----\n"), &no_cache);
+    ok(contains(err, "line 1") && contains(err, "does not begin a CRL"),
+       "PEM: a certificate is not taken for a CRL (%s)", err);
+    X509_CRL_free(c1);
+    X509_CRL_free(c2);
+}
+
+static void test_verify(ca_t *ca1, ca_t *ca2)
+{
+    long s[] = {0x4001};
+    EVP_PKEY *rogue = EVP_EC_gen("P-256");
+    X509_CRL *good = make_crl(ca1, ca1->key, s, 1, 0);
+    X509_CRL *bad = make_crl(ca1, rogue, s, 1, 0);
+    X509_CRL *other = make_crl(ca2, ca2->key, s, 1, 0);
+    size_t n;
+    char *gp = crl_pem(good, &n);
+    const char *gpath = put("good.pem", gp, n, 10), *bpath, *opath, *err;
+    unsigned char *bd = crl_der(bad, &n);
+    char *op;
+    certauthz_revopts_t o = {NULL, NULL};
+    BIO *b = BIO_new_file(tpath("ca1.pem"), "w");
+
+    PEM_write_bio_X509(b, ca1->cert);
+    BIO_free(b);
+    o.verify_ca = tpath("ca1.pem");
+    bpath = put("bad.der", bd, n, 10);
+    op = crl_pem(other, &n);
+    opath = put("other.pem", op, n, 10);
+
+    ok(check_file(gpath, &o, cert(ca1, 0x4001), 0) == REVOKED,
+       "verify CA: a CRL signed by the CA loads");
+    err = load_error(bpath, &o);
+    ok(contains(err, "bad.der") && contains(err, "does not verify"),
+       "verify CA: a CRL with the CA's name but another key is refused (%s)",
+       err);
+    ok(load_error(bpath, &no_cache) == NULL,
+       "without a verify CA the same CRL loads");
+    err = load_error(opath, &o);
+    ok(contains(err, "no certificate in CertAuthzCRLVerifyCA"),
+       "verify CA: a CRL of an issuer absent from the CA file is refused (%s)",
+       err);
+    X509_CRL_free(good);
+    X509_CRL_free(bad);
+    X509_CRL_free(other);
+    EVP_PKEY_free(rogue);
+}
+
+static void test_stale(ca_t *ca1, ca_t *ca2)
+{
+    long s[] = {0x5001};
+    X509_CRL *crl = make_crl(ca1, ca1->key, s, 1, time(NULL) - 60);
+    size_t n;
+    char *pem = crl_pem(crl, &n);
+    const char *path = put("stale.pem", pem, n, 10);
+    certauthz_revsrc_t *src;
+    certauthz_revinfo_t info;
+    certauthz_revopts_t o = {NULL, NULL};
+
+    ok(check_file(path, &no_cache, cert(ca1, 0x5002), 0) == OK_,
+       "stale CRL under warn: an unlisted certificate passes");
+    ok(check_file(path, &no_cache, cert(ca1, 0x5001), 0) == REVOKED,
+       "stale CRL under warn: its entries are still enforced");
+    ok(check_file(path, &no_cache, cert(ca1, 0x5002), 1) == STALE,
+       "stale CRL under deny: every certificate of its issuer is crl-stale");
+    ok(check_file(path, &no_cache, cert(ca1, 0x5001), 1) == REVOKED,
+       "stale CRL under deny: revoked beats crl-stale");
+    ok(check_file(path, &no_cache, cert(ca2, 0x5002), 1) == OK_,
+       "stale CRL under deny: other issuers are untouched");
+    logged_warnings = 0;
+    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
+       "stale CRL: a source loads it");
+    ok(logged_warnings == 1 && contains(last_log, "nextUpdate"),
+       "stale CRL: a warning is logged at load (%s)", last_log);
+    certauthz_revlist_release(
+        certauthz_revsrc_acquire(src, apr_time_now(), 0, logcb, NULL));
+    ok(logged_warnings == 1, "stale CRL: warned once per load, not per use");
+    certauthz_revsrc_info(src, p, apr_time_now(), &info);
+    ok(info.stale && info.next_update != 0 && info.entries == 1,
+       "stale CRL: the status shows it stale with its nextUpdate");
+    X509_CRL_free(crl);
+}
+
+static int count_idx(const char *d)
+{
+    DIR *dh = opendir(d);
+    struct dirent *e;
+    int n = 0;
+
+    while (dh && (e = readdir(dh)) != NULL) {
+        n += strstr(e->d_name, ".idx") != NULL
+             && strchr(e->d_name, 'X') == NULL;
+    }
+    if (dh) {
+        closedir(dh);
+    }
+    return n;
+}
+
+static void test_index_cache(void)
+{
+    const char *cdir = tpath("cache");
+    certauthz_revopts_t o = {NULL, NULL};
+    certauthz_revlist_t *a, *b;
+    char *big;
+    size_t i, k = 0, n = 100000;
+    int all = 1, none = 1;
+    const char *path;
+
+    mkdir(cdir, 0755);
+    o.cache_dir = cdir;
+    big = malloc(n * 12);
+    for (i = 0; i < n; i++) {
+        k += (size_t)sprintf(big + k, "%lx\n", (unsigned long)(i * 7 + 3));
+    }
+    path = put("big.txt", big, k, 10);
+    free(big);
+    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
+           && certauthz_revlist_is_file_backed(a),
+       "index: a list with a cache directory is a shared file mapping");
+    ok(count_idx(cdir) == 1, "index: one compiled index in the directory");
+    ok(certauthz_revlist_entries(a) == n, "index: 100000 entries");
+    ok(certauthz_revlist_load(p, path, &o, &b) == NULL
+           && certauthz_revlist_is_file_backed(b) && count_idx(cdir) == 1,
+       "index: loading the same version again maps the same index");
+    for (i = 0; i < n; i += 97) {
+        all &= certauthz_revlist_check(b, cert(NULL, (long)(i * 7 + 3)),
+                                       0, 0) == REVOKED;
+        none &= certauthz_revlist_check(b, cert(NULL, (long)(i * 7 + 4)),
+                                        0, 0) == OK_;
+    }
+    ok(all, "index: every listed serial is found");
+    ok(none, "index: no unlisted serial is found");
+    certauthz_revlist_release(a);
+    certauthz_revlist_release(b);
+
+    /* A corrupt index in the cache is not trusted: the source is parsed
+     * again. */
+    {
+        DIR *dh = opendir(cdir);
+        struct dirent *e;
+
+        while ((e = readdir(dh)) != NULL) {
+            if (strstr(e->d_name, ".idx")) {
+                const char *f = apr_pstrcat(p, cdir, "/", e->d_name, NULL);
+
+                truncate(f, 200);
+            }
+        }
+        closedir(dh);
+    }
+    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
+           && certauthz_revlist_check(a, cert(NULL, 3), 0, 0) == REVOKED,
+       "index: a truncated cached index is rebuilt, not trusted");
+    certauthz_revlist_release(a);
+
+    o.cache_dir = tpath("no/such/dir");
+    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
+           && !certauthz_revlist_is_file_backed(a)
+           && certauthz_revlist_check(a, cert(NULL, 3), 0, 0) == REVOKED,
+       "index: an unusable cache directory falls back to private memory");
+    certauthz_revlist_release(a);
+}
+
+static void test_reload(ca_t *ca1)
+{
+    certauthz_revopts_t o = {NULL, NULL};
+    certauthz_revsrc_t *src;
+    certauthz_revlist_t *held, *l;
+    certauthz_revinfo_t info;
+    const char *path = puts_("reload.txt", "1001\n");
+    apr_time_t now;
+
+    o.cache_dir = tpath("cache");
+    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
+       "reload: source created");
+    held = certauthz_revsrc_acquire(src, apr_time_now(), 1, logcb, NULL);
+
+    puts_("reload.txt", "1002\n");
+    now = apr_time_now();
+    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == REVOKED,
+       "reload: within the interval the file is not looked at");
+    certauthz_revlist_release(l);
+
+    logged_notices = 0;
+    now += apr_time_from_sec(2);
+    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
+           && certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == OK_,
+       "reload: after the interval a renamed file is swapped in");
+    ok(logged_notices == 1 && contains(last_log, "reloaded"),
+       "reload: the reload is logged (%s)", last_log);
+    certauthz_revlist_release(l);
+    ok(certauthz_revlist_check(held, cert(ca1, 0x1001), now, 0) == REVOKED,
+       "reload: a request holding the old list keeps it intact");
+    certauthz_revlist_release(held);
+
+    logged_errors = 0;
+    puts_("reload.txt", "1003\nnot-a-serial\n");
+    now += apr_time_from_sec(2);
+    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
+           && certauthz_revlist_check(l, cert(ca1, 0x1003), now, 0) == OK_,
+       "reload: a malformed file keeps the last good list");
+    ok(logged_errors == 1 && contains(last_log, "line 2")
+           && contains(last_log, "keeping the last good list"),
+       "reload: the failure is logged with its line (%s)", last_log);
+    certauthz_revlist_release(l);
+    now += apr_time_from_sec(2);
+    certauthz_revlist_release(
+        certauthz_revsrc_acquire(src, now, 1, logcb, NULL));
+    ok(logged_errors == 1, "reload: the same bad file is reported once");
+    certauthz_revsrc_info(src, p, now, &info);
+    ok(contains(info.last_error, "line 2") && info.entries == 1,
+       "reload: the status keeps the error and the good list's count");
+
+    unlink(path);
+    now += apr_time_from_sec(2);
+    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
+           && logged_errors == 2 && contains(last_log, "cannot read"),
+       "reload: a removed file keeps the last good list, logged (%s)",
+       last_log);
+    certauthz_revlist_release(l);
+
+    /* Back, written just now: not stable for a second yet.  (A fresh
+     * source, as the clock of the one above ran ahead.) */
+    put("reload.txt", "1001\n", 5, 10);
+    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
+       "reload: a second source on the same file");
+    put("reload.txt", "1004\n", 5, 0);
+    {
+        certauthz_revlist_t *l2;
+
+        now = apr_time_now();
+        l = certauthz_revsrc_acquire(src, now, 0, logcb, NULL);
+        ok(certauthz_revlist_check(l, cert(ca1, 0x1004), now, 0) == OK_,
+           "reload: a file modified less than a second ago is not loaded");
+        certauthz_revlist_release(l);
+        now += apr_time_from_msec(1100);
+        l2 = certauthz_revsrc_acquire(src, now, 0, logcb, NULL);
+        ok(certauthz_revlist_check(l2, cert(ca1, 0x1004), now, 0) == REVOKED,
+           "reload: once stable for a second it is loaded (%s)", last_log);
+        certauthz_revlist_release(l2);
+    }
+    certauthz_revsrc_info(src, p, now, &info);
+    ok(info.last_error == NULL && strcmp(info.format, "list") == 0,
+       "reload: a good reload clears the error");
+}
+
+/* Two sources on one file and one cache directory stand for two server
+ * processes. */
+static void test_shared_last_good(ca_t *ca1)
+{
+    certauthz_revopts_t o = {NULL, NULL};
+    certauthz_revsrc_t *a, *b;
+    certauthz_revlist_t *l;
+    const char *path = puts_("shared.txt", "1001\n");
+    apr_time_t now = apr_time_now();
+
+    o.cache_dir = tpath("cache");
+    certauthz_revsrc_create(p, path, &o, logcb, NULL, &a);
+    certauthz_revsrc_create(p, path, &o, logcb, NULL, &b);
+    certauthz_revlist_release(certauthz_revsrc_acquire(a, now, 1, logcb, NULL));
+    certauthz_revlist_release(certauthz_revsrc_acquire(b, now, 1, logcb, NULL));
+
+    puts_("shared.txt", "1002\n");
+    now += apr_time_from_sec(2);
+    l = certauthz_revsrc_acquire(a, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED,
+       "shared: process A loads version 2");
+    certauthz_revlist_release(l);
+
+    puts_("shared.txt", "garbage\n");
+    now += apr_time_from_sec(2);
+    l = certauthz_revsrc_acquire(b, now, 1, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
+           && certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == OK_,
+       "shared: process B, idle during version 2, keeps version 2 (the "
+       "machine's last good list), not its own older one");
+    certauthz_revlist_release(l);
+
+    put("shared.txt", "1002\n10", 7, 0);
+    now = apr_time_now();
+    l = certauthz_revsrc_acquire(a, now, 0, logcb, NULL);
+    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED,
+       "shared: a file being written is not taken, the last good list stays");
+    certauthz_revlist_release(l);
+}
+
+int main(void)
+{
+    ca_t ca1, ca2, ca3;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    snprintf(dir, sizeof(dir), "/tmp/certauthz-unit.XXXXXX");
+    if (mkdtemp(dir) == NULL) {
+        return 1;
+    }
+    ca1 = make_ca("Unit CA One");
+    ca2 = make_ca("Unit CA Two");
+    ca3 = make_ca("Unit CA Three");
+
+    test_list(&ca1, &ca2);
+    test_list_errors();
+    test_index(&ca1, &ca2);
+    test_crls(&ca1, &ca2, &ca3);
+    test_verify(&ca1, &ca2);
+    test_stale(&ca1, &ca2);
+    test_index_cache();
+    test_reload(&ca1);
+    test_shared_last_good(&ca1);
+
+    {
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        if (system(cmd) != 0) {
+            printf("# could not remove %s\n", dir);
+        }
+    }
+    {
+        ca_t *cas[] = {&ca1, &ca2, &ca3};
+        int i;
+
+        for (i = 0; i < 3; i++) {
+            EVP_PKEY_free(cas[i]->key);
+            X509_NAME_free(cas[i]->name);
+            X509_free(cas[i]->cert);
+        }
+    }
+    apr_pool_destroy(p);
+    apr_terminate();
+    return done_testing();
+}
