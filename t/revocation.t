@@ -5,10 +5,11 @@ use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
 use CertAuthzTest;
+use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 39;
+plan tests => 43;
 
 umask 022;  # the files we write are read by httpd's children (nobody)
 my $rev = pki('rev');
@@ -68,6 +69,25 @@ is(get_status('rev_formats', '/p/not', cert => 'rv_fp'), 200,
    'Require not cert-valid: a revoked certificate is simply not valid');
 is(get_status('rev_formats', '/p/valid'), 403,
    'no certificate is still refused');
+
+# --- the status page shows every source ---------------------------------
+{
+    my $st = eval { JSON::PP->new->decode(
+        get_response('rev_formats', '/status')->decoded_content) } || {};
+    my %src = map { (($_->{path} =~ m{([^/]+)$})[0] => $_) } @{ $st->{sources} || [] };
+    is(join(' ', map { "$_=$src{$_}{format}/$src{$_}{entries}" } sort keys %src),
+       'rev-ca2.der=crl-der/1 rev-crl.pem=crl-pem/1 rev-index.txt=index/1 rev-list.txt=list/2',
+       'status: each source with its format and entry count');
+    ok(defined $src{'rev-crl.pem'}{next_update} && !defined $src{'rev-list.txt'}{next_update}
+       && $src{'rev-crl.pem'}{loaded} =~ /^\d{4}-\d\d-\d\dT/,
+       'status: a CRL has a nextUpdate, a list has none; load time in ISO 8601');
+    ok(!grep({ defined $_->{last_error} || $_->{stale} } values %src),
+       'status: no error and nothing stale');
+    $st = eval { JSON::PP->new->decode(
+        get_response('rev_stale_deny', '/status')->decoded_content) } || {};
+    ok(($st->{sources}[0]{stale} // 0) && $st->{sources}[0]{next_update} =~ /^2020-02-01/,
+       'status: a CRL past its nextUpdate is shown stale');
+}
 
 # --- reload by rename ----------------------------------------------------
 is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 200,
