@@ -441,20 +441,30 @@ static apr_array_header_t *revocation_status(request_rec *r)
     return out;
 }
 
+/* A file named by a directive, relative to ServerRoot. */
+static const char *directive_path(cmd_parms *cmd, const char *arg,
+                                  const char **path)
+{
+    *path = ap_server_root_relative(cmd->pool, arg);
+    if (*path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
 static const char *set_revocation_file(cmd_parms *cmd, void *dc,
                                        const char *arg)
 {
     certauthz_srv_conf_t *sc = ap_get_module_config(
         cmd->server->module_config, &certauthz_module);
-    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *path, *err = directive_path(cmd, arg, &path);
 
     (void)dc;
-    if (path == NULL) {
-        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
-                            cmd->cmd->name, arg);
+    if (err == NULL) {
+        APR_ARRAY_PUSH(sc->revocation_files, const char *) = path;
     }
-    APR_ARRAY_PUSH(sc->revocation_files, const char *) = path;
-    return NULL;
+    return err;
 }
 
 static const char *set_check_interval(cmd_parms *cmd, void *dc,
@@ -479,15 +489,9 @@ static const char *set_crl_verify_ca(cmd_parms *cmd, void *dc,
 {
     certauthz_srv_conf_t *sc = ap_get_module_config(
         cmd->server->module_config, &certauthz_module);
-    const char *path = ap_server_root_relative(cmd->pool, arg);
 
     (void)dc;
-    if (path == NULL) {
-        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
-                            cmd->cmd->name, arg);
-    }
-    sc->crl_verify_ca = path;
-    return NULL;
+    return directive_path(cmd, arg, &sc->crl_verify_ca);
 }
 
 static const char *set_stale_crl(cmd_parms *cmd, void *dc, const char *arg)

@@ -3,20 +3,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Check the digit/colon syntax shared by both forms and count the digits.
  * A colon is a separator only: never first, last or doubled, so that a
  * truncated copy-paste ("ab:cd:") is caught rather than guessed at. */
@@ -34,7 +20,7 @@ static const char *scan_hex(const char *s, apr_size_t *ndigits)
                 return "a colon must sit between hex digits";
             }
         }
-        else if (hexval(*q) < 0) {
+        else if (certauthz_hexval(*q) < 0) {
             return "it holds a character that is not a hex digit";
         }
         else {
@@ -76,7 +62,7 @@ const char *certauthz_serial_parse(const char *text, unsigned char *out,
         if (*s == ':') {
             continue;
         }
-        acc = (acc << 4) | hexval(*s);
+        acc = (acc << 4) | certauthz_hexval(*s);
         if (odd) {
             out[i++] = (unsigned char)acc;
             acc = 0;
@@ -99,7 +85,7 @@ const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
     colon = strchr(s, ':');
     if (colon != NULL) {
         /* A prefix that is not all hex digits names an algorithm. */
-        for (q = s; q < colon && hexval(*q) >= 0; q++) {
+        for (q = s; q < colon && certauthz_hexval(*q) >= 0; q++) {
         }
         if (q < colon) {
             if ((apr_size_t)(colon - s) != 6 || strncasecmp(s, "sha256", 6)) {
@@ -120,10 +106,10 @@ const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
             continue;
         }
         if (hi < 0) {
-            hi = hexval(*s);
+            hi = certauthz_hexval(*s);
         }
         else {
-            out[i++] = (unsigned char)((hi << 4) | hexval(*s));
+            out[i++] = (unsigned char)((hi << 4) | certauthz_hexval(*s));
             hi = -1;
         }
     }

@@ -9,6 +9,21 @@
 
 #include <apr.h>
 
+/* The value of one hex digit, or -1. */
+static APR_INLINE int certauthz_hexval(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* Parse a hexadecimal serial: an optional "0x"/"0X" prefix, then hex digits
  * in either case, optionally separated by single colons ("00:1a:2B").
  * Leading zeros are dropped, so "0x01", "1", "01" and "00:01" give the same

@@ -1,4 +1,5 @@
 #include "revocation.h"
+#include "hexid.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -355,20 +356,6 @@ static int builder_issuer(builder_t *b, const unsigned char key[32],
 /* ------------------------------------------------------------------ */
 /* Text formats                                                        */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* A serial as cert-serial accepts it: hex digits, case, colons, a 0x prefix
  * and leading zeros ignored.  Fills out with the magnitude without leading
  * zero bytes (as certinfo's serial).  Returns -1 when s is not one. */
@@ -387,7 +374,7 @@ static int parse_serial(const char *s, size_t n, unsigned char *out,
         if (s[i] == ':') {
             continue;
         }
-        if (hexval((unsigned char)s[i]) < 0) {
+        if (certauthz_hexval((unsigned char)s[i]) < 0) {
             return -1;
         }
         seen = 1;
@@ -411,7 +398,7 @@ static int parse_serial(const char *s, size_t n, unsigned char *out,
                 continue;
             }
             out[k / 2] = (unsigned char)(out[k / 2] << 4
-                                         | hexval((unsigned char)s[i]));
+                                         | certauthz_hexval((unsigned char)s[i]));
             k++;
         }
     }
@@ -432,7 +419,7 @@ static int parse_fingerprint(const char *s, size_t n, unsigned char out[32])
         if (s[i] == ':') {
             continue;
         }
-        if ((v = hexval((unsigned char)s[i])) < 0 || k >= 64) {
+        if ((v = certauthz_hexval((unsigned char)s[i])) < 0 || k >= 64) {
             return -1;
         }
         if (k % 2 == 0) {
