@@ -2,6 +2,12 @@
 # `make test`: the C unit tests (plain and under ASan/UBSan) and the
 # Apache::Test suite against a real httpd with mod_ssl, in one harness.
 #
+# CERTAUTHZ_MEMCHECK=1 runs the plain unit tests under valgrind as well.
+# CERTAUTHZ_ASAN=1 adds a second pass of the server suite with the module
+# built with ASan/UBSan (build/asan/mod_certauthz.so, `make asan`) and the
+# sanitizer runtime preloaded into httpd; a sanitizer report in its error
+# log fails the run.  The passes add up into the one final summary line.
+#
 # As root, httpd's children run as an unprivileged user that must be able to
 # read the test tree; a checkout under a private directory (a 0700 /root)
 # would make every request fail with 403 for the wrong reason.  So as root
@@ -32,6 +38,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${CERTAUTHZ_STAGED:-}" ]; then
     (cd "$STAGE" && CERTAUTHZ_STAGED=1 sh scripts/run-tests.sh) || status=$?
     # Keep the logs for a look after a failure.
     rm -rf "$TOP/t/logs.last" && cp -r "$STAGE/t/logs" "$TOP/t/logs.last" 2>/dev/null || true
+    rm -rf "$TOP/t/logs.asan" && cp -r "$STAGE/t/logs.asan" "$TOP/t/logs.asan" 2>/dev/null || true
     exit $status
 fi
 
@@ -41,7 +48,12 @@ sh t/pki/mkpki.sh t/pki/out
 sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$MPM|g" \
     t/modules.conf.in > t/modules.conf
 
-perl t/TEST.PL -clean >/dev/null 2>&1 || true
+mkdir -p build
+COUNTS=$(pwd)/build/test-counts
+rm -f "$COUNTS"
+export CERTAUTHZ_COUNTS="$COUNTS"
+status=0
+
 stop() { perl t/TEST.PL -stop-httpd >/dev/null 2>&1 || true; }
 trap stop EXIT INT TERM
 # A random base port with a free range above it (one port per vhost), so
@@ -61,7 +73,63 @@ PORT=$(perl -MIO::Socket::INET -e '
     }
     exit 1;')
 APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
+
+
+perl t/TEST.PL -clean >/dev/null 2>&1 || true
+APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
     -start-httpd
 
 UNIT=$(ls build/unit/test_* build/unit-san/test_* 2>/dev/null || true)
-perl scripts/harness.pl $UNIT t/*.t
+MEMCHECK=""
+if [ "${CERTAUTHZ_MEMCHECK:-0}" = 1 ]; then
+    MEMCHECK=$(ls build/unit/test_* 2>/dev/null | sed 's/^/memcheck:/')
+fi
+# shellcheck disable=SC2086
+perl scripts/harness.pl $UNIT $MEMCHECK t/*.t || status=1
+stop
+
+if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
+    echo "run-tests: the server suite again, module built with ASan/UBSan"
+    ASAN_SO=$(${CC:-cc} -print-file-name=libasan.so)
+    if [ ! -f build/asan/mod_certauthz.so ] || [ ! -e "$ASAN_SO" ]; then
+        echo "run-tests: build/asan/mod_certauthz.so or $ASAN_SO missing (make asan)" >&2
+        exit 1
+    fi
+    # httpd itself is not instrumented: the runtime must be loaded before
+    # anything else, so a wrapper preloads it.  httpd's pools are released
+    # wholesale at exit, which LeakSanitizer would misreport, so leak
+    # detection is off; every other error aborts the child, and its report
+    # lands in the error log (the children's stderr).
+    mkdir -p build/asan
+    cat > build/asan/httpd <<WRAP
+#!/bin/sh
+LD_PRELOAD=$(readlink -f "$ASAN_SO") \
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+exec "$HTTPD" "\$@"
+WRAP
+    chmod 755 build/asan/httpd
+    mv t/logs t/logs.plain
+    perl t/TEST.PL -clean >/dev/null 2>&1 || true
+    APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" \
+        -httpd "$(pwd)/build/asan/httpd" -defines CERTAUTHZ_ASAN -start-httpd
+    perl scripts/harness.pl t/*.t || status=1
+    stop
+    if grep -E 'ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' \
+        t/logs/error_log >/dev/null 2>&1; then
+        echo "run-tests: sanitizer report in the ASan server's error log:" >&2
+        grep -E -A 30 'ERROR: AddressSanitizer|runtime error:' t/logs/error_log | head -n 60 >&2
+        echo "0 1" >> "$COUNTS"
+        status=1
+    fi
+    if ! grep -q 'build/asan/mod_certauthz.so' t/conf/httpd.conf t/conf/extra.conf 2>/dev/null; then
+        echo "run-tests: the ASan pass did not load build/asan/mod_certauthz.so" >&2
+        echo "0 1" >> "$COUNTS"
+        status=1
+    fi
+    mv t/logs t/logs.asan
+    mv t/logs.plain t/logs
+fi
+
+awk '{ p += $1; f += $2 } END { printf "\ncertauthz: %d passed, %d failed\n", p, f }' "$COUNTS"
+exit $status
