@@ -136,4 +136,4 @@ clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
 	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
-	    t/htdocs/index.html demo/run
+	    t/htdocs/index.html demo/run t/logs.asan
