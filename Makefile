@@ -14,7 +14,7 @@ APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
 
 MODULE = .libs/mod_certauthz.so
 
-.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan
+.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan soak
 
 all: $(MODULE)
 
@@ -63,6 +63,12 @@ bench-rule: build/bench/bench_rule
 memcheck: $(UNIT_BIN)
 	@sh scripts/deps.sh valgrind
 	@perl scripts/harness.pl $(addprefix memcheck:,$(UNIT_BIN))
+
+# One keep-alive connection of 100,000 requests must not grow the memory of
+# the child serving it (t/soak/keepalive.t; about a minute).
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@CERTAUTHZ_SOAK=1 sh scripts/run-tests.sh
 
 # The module built with AddressSanitizer and UndefinedBehaviorSanitizer, for
 # the second pass of the server suite (scripts/run-tests.sh with

@@ -2,6 +2,7 @@
 # `make test`: the C unit tests (plain and under ASan/UBSan) and the
 # Apache::Test suite against a real httpd with mod_ssl, in one harness.
 #
+# CERTAUTHZ_SOAK=1 runs only the long tests of t/soak/ (`make soak`).
 # CERTAUTHZ_MEMCHECK=1 runs the plain unit tests under valgrind as well.
 # CERTAUTHZ_ASAN=1 adds a second pass of the server suite with the module
 # built with ASan/UBSan (build/asan/mod_certauthz.so, `make asan`) and the
@@ -84,8 +85,12 @@ MEMCHECK=""
 if [ "${CERTAUTHZ_MEMCHECK:-0}" = 1 ]; then
     MEMCHECK=$(ls build/unit/test_* 2>/dev/null | sed 's/^/memcheck:/')
 fi
-# shellcheck disable=SC2086
-perl scripts/harness.pl $UNIT $MEMCHECK t/*.t || status=1
+if [ "${CERTAUTHZ_SOAK:-0}" = 1 ]; then
+    TEST_VERBOSE=1 perl scripts/harness.pl t/soak/*.t || status=1
+else
+    # shellcheck disable=SC2086
+    perl scripts/harness.pl $UNIT $MEMCHECK t/*.t || status=1
+fi
 stop
 
 if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
