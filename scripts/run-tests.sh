@@ -114,6 +114,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 exec "$HTTPD" "\$@"
 WRAP
     chmod 755 build/asan/httpd
+    rm -rf t/logs.plain
     mv t/logs t/logs.plain
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" \
@@ -132,6 +133,7 @@ WRAP
         echo "0 1" >> "$COUNTS"
         status=1
     fi
+    rm -rf t/logs.asan
     mv t/logs t/logs.asan
     mv t/logs.plain t/logs
 fi
