@@ -101,7 +101,7 @@ fuzz:
 
 fuzz-build: $(FUZZ_BIN)
 
-build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h t/unit/certgen.h $(SRC_C) $(SRC_H)
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
 
