@@ -32,7 +32,8 @@ install: $(MODULE)
 	@echo "conf/certauthz.load and conf/certauthz.conf: copy to /etc/apache2/mods-available/ and a2enmod certauthz"
 
 # C unit tests of src/, built twice: plain, and with AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# UndefinedBehaviorSanitizer (with t/unit/pool_asan.c, so that ASan sees
+# every APR pool allocation).
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS = $(shell apr-1-config --link-ld 2>/dev/null)
 UNIT_SRC = $(wildcard t/unit/test_*.c)
@@ -46,9 +47,9 @@ build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
 
-build/unit-san/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+build/unit-san/%: t/unit/%.c t/unit/tap.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
 # Micro-benchmark of one Require decision in src/ (optimised, no sanitizers).
 build/bench/bench_rule: bench/bench_rule.c t/unit/certgen.h $(SRC_C) $(SRC_H)
@@ -101,9 +102,9 @@ fuzz:
 
 fuzz-build: $(FUZZ_BIN)
 
-build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h $(SRC_C) $(SRC_H)
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
 test: deps
 	@$(MAKE) --no-print-directory all unit asan
