@@ -59,7 +59,8 @@ stop() { perl t/TEST.PL -stop-httpd >/dev/null 2>&1 || true; }
 trap stop EXIT INT TERM
 # A random base port with a free range above it (one port per vhost), so
 # that runs beside other servers (or other test runs) do not collide.
-PORT=$(perl -MIO::Socket::INET -e '
+free_port() {
+    perl -MIO::Socket::INET -e '
     srand($$ ^ time);
     TRY: for (1 .. 50) {
         my $base = 20000 + 40 * int(rand(1000));
@@ -72,12 +73,12 @@ PORT=$(perl -MIO::Socket::INET -e '
         print $base;
         exit 0;
     }
-    exit 1;')
-APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
-
+    exit 1;'
+}
 
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
-APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
+PORT=$(free_port)
+APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
     -start-httpd
 
 UNIT=$(ls build/unit/test_* build/unit-san/test_* 2>/dev/null || true)
@@ -117,7 +118,8 @@ WRAP
     rm -rf t/logs.plain
     mv t/logs t/logs.plain
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
-    APACHE_TEST_PORT=select perl t/TEST.PL -apxs "$APXS" \
+    PORT=$(free_port)
+    APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" \
         -httpd "$(pwd)/build/asan/httpd" -defines CERTAUTHZ_ASAN -start-httpd
     perl scripts/harness.pl t/*.t || status=1
     stop

@@ -11,6 +11,10 @@ use CertAuthzTest;
 
 my $dir = pki('hostile');
 make_path($dir);
+# openssl x509 -req reports on stderr what it signed; keep the TAP output
+# readable.
+open my $olderr, '>&', \*STDERR or die "dup: $!";
+open STDERR, '>', "$dir/openssl.log" or die "$dir/openssl.log: $!";
 
 # Write an openssl config for one certificate and sign it with ca.
 sub issue {
@@ -63,6 +67,8 @@ my %cert = (
             '-out', pki('hostile/multirdn.crt')) == 0
         or die 'cannot issue multirdn';
 }
+
+open STDERR, '>&', $olderr or die "dup: $!";
 
 plan tests => 2 * keys(%cert) + 2;
 
