@@ -1387,7 +1387,10 @@ static const char *load(apr_pool_t *p, const char *path,
     certauthz_revlist_t *l;
 
     *retry = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) without it waits for a
+     * writer forever, before fstat could refuse it; for the regular files
+     * accepted below it changes nothing. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return apr_psprintf(p, "%s: cannot open: %s", path, errstr(p, errno));
     }
