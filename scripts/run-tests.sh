@@ -95,7 +95,7 @@ fi
 stop
 
 if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
-    echo "run-tests: the server suite again, module built with ASan/UBSan"
+    echo "run-tests: the server suite again, module built with ASan/UBSan, mpm_${CERTAUTHZ_ASAN_MPM:-prefork}"
     ASAN_SO=$(${CC:-cc} -print-file-name=libasan.so)
     if [ ! -f build/asan/mod_certauthz.so ] || [ ! -e "$ASAN_SO" ]; then
         echo "run-tests: build/asan/mod_certauthz.so or $ASAN_SO missing (make asan)" >&2
@@ -121,6 +121,12 @@ WRAP
     # the second from a fresh PKI, as the first did.
     rm -rf t/pki/out
     sh t/pki/mkpki.sh t/pki/out
+    # This pass also runs under the other process model: the first pass
+    # covers threads (mpm_event), this one forked children (prefork).
+    MPM=${CERTAUTHZ_ASAN_MPM:-prefork}
+    export CERTAUTHZ_MPM=$MPM
+    sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$MPM|g" \
+        t/modules.conf.in > t/modules.conf
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     PORT=$(free_port)
     APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" \
