@@ -93,6 +93,7 @@ typedef struct {
 /* Server (virtual host) configuration: revocation sources. */
 typedef struct {
     apr_array_header_t *revocation_files;   /* const char * paths */
+    apr_array_header_t *revocation_where;   /* "line N of FILE", for errors */
     int check_interval;                     /* seconds, UNSET */
     const char *crl_verify_ca;              /* path or NULL */
     int stale_deny;                         /* 0 warn, 1 deny, UNSET */
@@ -114,6 +115,7 @@ static void *create_srv_conf(apr_pool_t *p, server_rec *s)
 
     (void)s;
     sc->revocation_files = apr_array_make(p, 2, sizeof(const char *));
+    sc->revocation_where = apr_array_make(p, 2, sizeof(const char *));
     sc->check_interval = UNSET;
     sc->stale_deny = UNSET;
     return sc;
@@ -129,6 +131,9 @@ static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->revocation_files = add->revocation_files->nelts
                                ? add->revocation_files
                                : base->revocation_files;
+    sc->revocation_where = add->revocation_files->nelts
+                               ? add->revocation_where
+                               : base->revocation_where;
     sc->check_interval = add->check_interval != UNSET ? add->check_interval
                                                       : base->check_interval;
     sc->crl_verify_ca = add->crl_verify_ca ? add->crl_verify_ca
@@ -367,9 +372,14 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                 err = certauthz_revsrc_create(pconf, path, &opts,
                                               revocation_log_startup, s, &src);
                 if (err != NULL) {
+                    /* Loading runs after the configuration is read, so
+                     * say which directive named the file. */
                     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0,
-                                 NULL, CERTAUTHZ_LOGNO(0104)
-                                 "CertAuthzRevocationFile %s", err);
+                                 NULL, CERTAUTHZ_LOGNO(0104) "%s%s (%s)",
+                                 strncmp(err, "CertAuthz", 9) == 0
+                                     ? "" : "CertAuthzRevocationFile ",
+                                 err, APR_ARRAY_IDX(sc->revocation_where, i,
+                                                    const char *));
                     return HTTP_INTERNAL_SERVER_ERROR;
                 }
                 apr_hash_set(loaded, key, APR_HASH_KEY_STRING, src);
@@ -463,6 +473,9 @@ static const char *set_revocation_file(cmd_parms *cmd, void *dc,
     (void)dc;
     if (err == NULL) {
         APR_ARRAY_PUSH(sc->revocation_files, const char *) = path;
+        APR_ARRAY_PUSH(sc->revocation_where, const char *) =
+            apr_psprintf(cmd->pool, "CertAuthzRevocationFile on line %d of %s",
+                         cmd->directive->line_num, cmd->directive->filename);
     }
     return err;
 }
