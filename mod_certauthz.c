@@ -56,6 +56,10 @@ typedef struct {
     id_state_e state;
     const char *verify;     /* SSL_CLIENT_VERIFY at parse time */
     const certauthz_cert_t *cert;
+    /* The escaped text of the fields that depend on the certificate alone
+     * (see field_values()), in pool, made once per connection. */
+    const char **cert_fields;
+    const void *cert_fields_devid;  /* CertAuthzDeviceId they were made for */
 } certauthz_conn_t;
 
 /* Per request (r->request_config): the identity as established for this
@@ -77,6 +81,8 @@ typedef struct {
     certauthz_reason_e reason;
     const char *rule;               /* the Require line that decided */
     const char **fields;            /* escaped field values, see publish() */
+    const char **published;         /* the values r's notes were set from */
+    int exported;                   /* ...and whether exported as well */
 } certauthz_req_t;
 
 /* A compiled Require line, kept with its text for logs. */
@@ -240,6 +246,7 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     cc->key = apr_pstrdup(cc->pool, key);
     cc->verify = apr_pstrdup(cc->pool, verify);
     cc->cert = NULL;
+    cc->cert_fields = NULL;
 
     if (strcmp(verify, "SUCCESS") != 0) {
         cc->state = ID_UNVERIFIED;
@@ -635,12 +642,43 @@ static const char **field_values(request_rec *r, request_rec **from)
     int f;
 
     if (rq->fields == NULL) {
+        certauthz_conn_t *cc = NULL;
+
+        /* The certificate's own fields are escaped once per connection,
+         * not once per request: only the decision, the reason, the rule,
+         * the verify result and days_left can differ between requests. */
+        if (rec.cert != NULL) {
+            cc = conn_record(d->connection);
+            if (cc->cert != rec.cert) {
+                cc = NULL;
+            }
+            else if (cc->cert_fields == NULL
+                     || cc->cert_fields_devid != (const void *)rec.devid) {
+                cc->cert_fields = apr_pcalloc(
+                    cc->pool, sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
+                cc->cert_fields_devid = rec.devid;
+            }
+        }
         rq->fields = apr_palloc(d->pool,
                                 sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
         for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+            int per_cert = cc != NULL && f != CERTAUTHZ_FIELD_VERIFY
+                           && f != CERTAUTHZ_FIELD_DAYS_LEFT
+                           && f != CERTAUTHZ_FIELD_DECISION
+                           && f != CERTAUTHZ_FIELD_REASON
+                           && f != CERTAUTHZ_FIELD_RULE;
+
             /* UTF-8 kept: a CGI or an SSI page shows "Zoë", while every
              * control and line-breaking character is still escaped. */
-            rq->fields[f] = certauthz_field_text(d->pool, &rec, f, 1);
+            if (!per_cert) {
+                rq->fields[f] = certauthz_field_text(d->pool, &rec, f, 1);
+                continue;
+            }
+            if (cc->cert_fields[f] == NULL) {
+                cc->cert_fields[f] = certauthz_field_text(cc->pool, &rec, f,
+                                                          1);
+            }
+            rq->fields[f] = cc->cert_fields[f];
         }
     }
     if (from != NULL) {
@@ -669,12 +707,18 @@ static void publish(request_rec *r)
     };
     request_rec *d;
     const char **v = field_values(r, &d);
+    certauthz_req_t *own = req_record(r);
     /* Either side may enable the export: the refused location or the
      * ErrorDocument that explains the refusal. */
     int export = dir_conf(r)->export_vars == 1
                  || dir_conf(d)->export_vars == 1;
     int f;
 
+    if (own->published == v && own->exported >= export) {
+        return;     /* already set from these values */
+    }
+    own->published = v;
+    own->exported = export;
     for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
         apr_table_setn(r->notes, note[f], v[f]);
         if (export) {
@@ -720,6 +764,14 @@ static void set_user(request_rec *r)
     }
 }
 
+/* Whether r's notes and variables are wanted: a cert-* provider decided
+ * r (or the request it answers), or the variables are exported.  Requests
+ * this module has nothing to say about cost it nothing. */
+static int wanted(request_rec *r)
+{
+    return dir_conf(r)->export_vars == 1 || decider(r) != NULL;
+}
+
 /* Runs first among fixups so that mod_rewrite's per-directory rules and
  * mod_headers see the variables; for an ErrorDocument this is the
  * redirected request, which gets the refused request's values under their
@@ -733,7 +785,9 @@ static int logging_fixups(request_rec *r)
         rq->authorized = 1;
         settle(rq);
     }
-    publish(r);
+    if (wanted(r)) {
+        publish(r);
+    }
     set_user(r);
     return DECLINED;
 }
@@ -765,7 +819,9 @@ static int logging_log_transaction(request_rec *r)
         apr_atomic_inc64(&decision_counts[rq->granted ? CERTAUTHZ_REASON_OK
                                                       : rq->reason]);
     }
-    publish(r);
+    if (d != NULL || dir_conf(r)->export_vars == 1) {
+        publish(r);
+    }
     set_user(r);
     return DECLINED;
 }
