@@ -221,10 +221,18 @@ static const char *ssl_var(request_rec *r, const char *name)
  * differs from the one already parsed on this connection.
  *
  * Turning the certificate into PEM costs about 2 us, as much as our whole
- * per-request budget, so the cached parse is keyed on cheaper values that
- * change whenever the certificate can: the TLS session id (a renegotiation
- * is a full handshake and makes a new session), the verify result, and the
- * serial (a TLS 1.3 post-handshake authentication keeps the session id).
+ * per-request budget, so the cached parse is keyed on two cheap values that
+ * change whenever a renegotiation can change the certificate: the verify
+ * result and the TLS session id (a TLS 1.2 renegotiation is a full
+ * handshake and makes a new session; mod_ssl's per-directory renegotiation
+ * refuses to resume the old one).  TLS 1.3 has no renegotiation; its
+ * post-handshake authentication keeps the session id, so a client that
+ * first presented certificate A and then answers mod_ssl's request with
+ * another certificate B of a trusted CA stays judged as A, the certificate
+ * it proved it holds on this connection (A's revocation is still checked
+ * on every request).  Keying on the serial as well would catch that case
+ * but costs more than all the rest of a decision (mod_ssl formats it
+ * through a BIO: ~4k instructions per request).
  */
 static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
                                      const char *verify)
@@ -234,7 +242,7 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     const char *err;
 
     key = apr_pstrcat(r->pool, verify, "|", ssl_var(r, "SSL_SESSION_ID"),
-                      "|", ssl_var(r, "SSL_CLIENT_M_SERIAL"), NULL);
+                      NULL);
     if (cc->key != NULL && strcmp(cc->key, key) == 0) {
         return;
     }
