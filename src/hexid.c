@@ -3,6 +3,21 @@
 #include <string.h>
 #include <strings.h>
 
+#define NO -1
+#define ROW_NONE NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO
+const signed char certauthz_hex_digit[256] = {
+    ROW_NONE, ROW_NONE, ROW_NONE,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, NO, NO, NO, NO, NO, NO,           /* 0x30 */
+    NO, 10, 11, 12, 13, 14, 15, NO, NO, NO, NO, NO, NO, NO, NO, NO, /* 0x40 */
+    ROW_NONE,
+    NO, 10, 11, 12, 13, 14, 15, NO, NO, NO, NO, NO, NO, NO, NO, NO, /* 0x60 */
+    ROW_NONE,                                                        /* 0x70 */
+    ROW_NONE, ROW_NONE, ROW_NONE, ROW_NONE, ROW_NONE, ROW_NONE, ROW_NONE,
+    ROW_NONE                                                         /* 0x80-0xff */
+};
+#undef ROW_NONE
+#undef NO
+
 /* Check the digit/colon syntax shared by both forms and count the digits.
  * A colon is a separator only: never first, last or doubled, so that a
  * truncated copy-paste ("ab:cd:") is caught rather than guessed at. */

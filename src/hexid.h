@@ -9,19 +9,13 @@
 
 #include <apr.h>
 
-/* The value of one hex digit, or -1. */
+/* The value of each byte as a hex digit, -1 for a byte that is not one:
+ * a table, since the revocation loaders read millions of digits. */
+extern const signed char certauthz_hex_digit[256];
+
 static APR_INLINE int certauthz_hexval(int c)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    return certauthz_hex_digit[(unsigned char)c];
 }
 
 /* Parse a hexadecimal serial: an optional "0x"/"0X" prefix, then hex digits
