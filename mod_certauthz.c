@@ -60,6 +60,7 @@ typedef struct {
      * (see field_values()), in pool, made once per connection. */
     const char **cert_fields;
     const void *cert_fields_devid;  /* CertAuthzDeviceId they were made for */
+    int tls13;                      /* 1 TLS 1.3, -1 older, 0 not known yet */
 } certauthz_conn_t;
 
 /* Per request (r->request_config): the identity as established for this
@@ -226,7 +227,8 @@ static const char *ssl_var(request_rec *r, const char *name)
  * result and the TLS session id (a TLS 1.2 renegotiation is a full
  * handshake and makes a new session; mod_ssl's per-directory renegotiation
  * refuses to resume the old one).  TLS 1.3 has no renegotiation; its
- * post-handshake authentication keeps the session id, so a client that
+ * post-handshake authentication keeps the session id (so under TLS 1.3
+ * only the verify result is compared), and a client that
  * first presented certificate A and then answers mod_ssl's request with
  * another certificate B of a trusted CA stays judged as A, the certificate
  * it proved it holds on this connection (A's revocation is still checked
@@ -241,8 +243,18 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     certauthz_cert_t *cert = NULL;
     const char *err;
 
-    key = apr_pstrcat(r->pool, verify, "|", ssl_var(r, "SSL_SESSION_ID"),
-                      NULL);
+    if (cc->tls13 == 0) {
+        /* The protocol of a connection never changes (a renegotiation
+         * keeps it), so it is asked once. */
+        const char *proto = ssl_var(r, "SSL_PROTOCOL");
+
+        cc->tls13 = proto != NULL && strcmp(proto, "TLSv1.3") == 0 ? 1 : -1;
+    }
+    /* Under TLS 1.3 the session id tells nothing (see above): only the
+     * verify result can change. */
+    key = cc->tls13 > 0 ? verify
+                        : apr_pstrcat(r->pool, verify, "|",
+                                      ssl_var(r, "SSL_SESSION_ID"), NULL);
     if (cc->key != NULL && strcmp(cc->key, key) == 0) {
         return;
     }

@@ -414,6 +414,23 @@ static const char *field_raw(apr_pool_t *p, const certauthz_logrec_t *rec,
     return v;
 }
 
+/* Printable ASCII without a quote or a backslash, NUL-terminated at len:
+ * what certauthz_escape_text would copy unchanged, so the copy can be
+ * skipped (most values of most requests). */
+static int needs_no_escape(const char *s, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            return 0;
+        }
+    }
+    return s[len] == '\0';
+}
+
 const char *certauthz_field_text(apr_pool_t *p, const certauthz_logrec_t *rec,
                                  int field, int keep_utf8)
 {
@@ -446,6 +463,9 @@ const char *certauthz_field_text(apr_pool_t *p, const certauthz_logrec_t *rec,
     v = field_raw(p, rec, field, &len);
     if (v == NULL) {
         return "-";
+    }
+    if (needs_no_escape(v, len)) {
+        return v;   /* "granted", "SUCCESS", a plain rule: used as they are */
     }
     return certauthz_escape_text(p, v, len, keep_utf8);
 }
