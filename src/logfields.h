@@ -106,7 +106,7 @@ char *certauthz_escape_text(apr_pool_t *p, const char *s, apr_size_t len,
  * A JSON string literal (with its quotes) holding s: valid UTF-8 is kept,
  * every ill-formed sequence becomes U+FFFD, and control characters (C0, DEL,
  * C1), the line and paragraph separators U+2028/U+2029, and the bidi and
- * BOM format characters are written as \uXXXX, so that the result is one
+ * BOM format characters are written as \u escapes, so that the result is one
  * line of valid JSON that reads as what it is.
  */
 char *certauthz_json_string(apr_pool_t *p, const char *s, apr_size_t len);
