@@ -61,6 +61,14 @@ typedef struct {
     const char **cert_fields;
     const void *cert_fields_devid;  /* CertAuthzDeviceId they were made for */
     int tls13;                      /* 1 TLS 1.3, -1 older, 0 not known yet */
+    /* The last complete set of field values made on this connection and
+     * what it was made from: a request decided by the same line, for the
+     * same reason, in the same second (days_left) reuses it as it is. */
+    const char **last_fields;
+    const char *last_rule;
+    certauthz_reason_e last_reason;
+    apr_int64_t last_now;
+    int fields_made;                /* sets made in pool, bounded */
 } certauthz_conn_t;
 
 /* Per request (r->request_config): the identity as established for this
@@ -267,6 +275,8 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     cc->verify = apr_pstrdup(cc->pool, verify);
     cc->cert = NULL;
     cc->cert_fields = NULL;
+    cc->last_fields = NULL;
+    cc->fields_made = 0;
 
     if (strcmp(verify, "SUCCESS") != 0) {
         cc->state = ID_UNVERIFIED;
@@ -652,6 +662,12 @@ static certauthz_req_t *log_record(request_rec *r, certauthz_logrec_t *rec,
     return rq;
 }
 
+/* Sets of field values kept on one connection for reuse; past this many
+ * (a long HTTP/2 or keep-alive connection whose requests keep changing
+ * rule or second), further sets live in their request's pool only, so a
+ * connection's memory stays bounded. */
+#define CONN_FIELD_SETS 32
+
 /* The escaped fields of the decider's record, computed once per decision
  * (rq->fields is dropped by record() when the decision changes). */
 static const char **field_values(request_rec *r, request_rec **from)
@@ -661,12 +677,18 @@ static const char **field_values(request_rec *r, request_rec **from)
     certauthz_req_t *rq = log_record(r, &rec, &d);
     int f;
 
+    if (from != NULL) {
+        *from = d;
+    }
     if (rq->fields == NULL) {
         certauthz_conn_t *cc = NULL;
+        apr_pool_t *pool = d->pool;
+        const char **v;
 
         /* The certificate's own fields are escaped once per connection,
          * not once per request: only the decision, the reason, the rule,
-         * the verify result and days_left can differ between requests. */
+         * the verify result and days_left can differ between requests,
+         * and on one connection they seldom do. */
         if (rec.cert != NULL) {
             cc = conn_record(d->connection);
             if (cc->cert != rec.cert) {
@@ -677,10 +699,21 @@ static const char **field_values(request_rec *r, request_rec **from)
                 cc->cert_fields = apr_pcalloc(
                     cc->pool, sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
                 cc->cert_fields_devid = rec.devid;
+                cc->last_fields = NULL;
             }
         }
-        rq->fields = apr_palloc(d->pool,
-                                sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
+        /* The verify result is part of what identified cc->cert (see
+         * read_connection_identity), so it is the same here. */
+        if (cc != NULL && cc->last_fields != NULL
+            && cc->last_rule == rec.rule && cc->last_reason == rec.reason
+            && cc->last_now == rec.now) {
+            rq->fields = cc->last_fields;
+            return rq->fields;
+        }
+        if (cc != NULL && cc->fields_made < CONN_FIELD_SETS) {
+            pool = cc->pool;
+        }
+        v = apr_palloc(pool, sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
         for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
             int per_cert = cc != NULL && f != CERTAUTHZ_FIELD_VERIFY
                            && f != CERTAUTHZ_FIELD_DAYS_LEFT
@@ -691,18 +724,23 @@ static const char **field_values(request_rec *r, request_rec **from)
             /* UTF-8 kept: a CGI or an SSI page shows "Zoë", while every
              * control and line-breaking character is still escaped. */
             if (!per_cert) {
-                rq->fields[f] = certauthz_field_text(d->pool, &rec, f, 1);
+                v[f] = certauthz_field_text(pool, &rec, f, 1);
                 continue;
             }
             if (cc->cert_fields[f] == NULL) {
                 cc->cert_fields[f] = certauthz_field_text(cc->pool, &rec, f,
                                                           1);
             }
-            rq->fields[f] = cc->cert_fields[f];
+            v[f] = cc->cert_fields[f];
         }
-    }
-    if (from != NULL) {
-        *from = d;
+        if (pool != d->pool) {
+            cc->fields_made++;
+            cc->last_fields = v;
+            cc->last_rule = rec.rule;
+            cc->last_reason = rec.reason;
+            cc->last_now = rec.now;
+        }
+        rq->fields = v;
     }
     return rq->fields;
 }

@@ -630,6 +630,7 @@ my %cg;
 my @CG_FUNCS = qw(ap_process_request_internal cert_check ap_ssl_var_lookup
                   certauthz_cert_from_pem certauthz_rule_match
                   certauthz_revsrc_acquire certauthz_revlist_check);
+push @CG_FUNCS, split /,/, $ENV{BENCH_CG_EXTRA} if $ENV{BENCH_CG_EXTRA};
 
 sub callgrind_annotate_inclusive
 {
@@ -671,7 +672,7 @@ sub callgrind_requests
         # the TLS record layer and the handler cost every variant the same.
         my ($pid) = start_httpd($conf, $port, "/$loc", 'valgrind',
             '--tool=callgrind', "--callgrind-out-file=$out.%p",
-            '--toggle-collect=ap_process_request_internal', '-q');
+            '--toggle-collect=' . ($ENV{BENCH_CG_TOGGLE} || 'ap_process_request_internal'), '-q');
         # The profiles of all processes are summed: whichever child served
         # the connection, the requests are the ones sent here.
         my @cmd = ($AB, '-q', '-k', '-c', 1, '-n', $n, '-E', "$PKI/client.pem",

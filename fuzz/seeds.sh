@@ -9,12 +9,13 @@
 #   hexid        serials and fingerprints as administrators write them
 #   revocation   plain lists, index.txt of `openssl ca`, PEM and DER CRLs
 #   json         certificates for the log encoder (same as cert)
+#   name         names: first byte odd, then [attribute][type][length][value]
 set -eu
 OUT=${1:-build/fuzz/seeds}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-for t in cert attr rule hexid revocation json; do
+for t in cert attr rule hexid revocation json name; do
     mkdir -p "$OUT/$t"
 done
 WORK=$(mktemp -d)
@@ -152,3 +153,11 @@ rule '\004AB:CD' fp-short
 rule '\005dns:*.example.com\nemail:*@example.com\nuri:spiffe://example.org/ns/prod/*\nip:10.0.0.0/8\nip:2001:db8::/32' san
 rule '\005ip:10.1.2.3\nip:::1/128\nemail:client1@example.com\ndns:host.example.com' san-exact
 rule '\005ip:10.0.0.0/33\nfoo:bar\ndns:' san-bad
+
+# Names described for fuzz_name: CN=client1,O=MyOrg; a CN holding ",O=MyOrg";
+# OU=a+OU=b; a BMPString; leading '#' and trailing space.
+printf '\001\000\000\007client1\001\001\005MyOrg' > "$OUT/name/plain"
+printf '\001\000\000\010,O=MyOrg' > "$OUT/name/comma"
+printf '\001\002\001\001a\202\001\001b' > "$OUT/name/multi"
+printf '\001\000\005\004\000Z\000o' > "$OUT/name/bmp"
+printf '\001\000\000\003#a \001\003\001 ' > "$OUT/name/edges"

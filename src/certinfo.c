@@ -5,6 +5,7 @@
 #include "certinfo.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -19,6 +20,24 @@
 
 static const char hex_upper[] = "0123456789ABCDEF";
 static const char hex_lower[] = "0123456789abcdef";
+
+/* OpenSSL 3 looks up the implementation behind EVP_sha256() on every use
+ * (a few thousand instructions, more than hashing a certificate's name);
+ * it is fetched once per process instead.  Written once under
+ * pthread_once, read-only afterwards, so threads share it safely. */
+static EVP_MD *sha256_fetched;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    return sha256_fetched != NULL ? sha256_fetched : EVP_sha256();
+}
 
 static char *hex_encode(apr_pool_t *p, const unsigned char *b, apr_size_t n,
                         const char *digits)
@@ -94,6 +113,9 @@ static void extract_dn(apr_pool_t *p, const X509_NAME *name,
 
         a->nid = OBJ_obj2nid(obj);
         a->oid = obj_dotted(p, obj);
+        a->oid_der_len = OBJ_length(obj);
+        a->oid_der = apr_pmemdup(p, OBJ_get0_data(obj),
+                                 a->oid_der_len ? a->oid_der_len : 1);
         a->set = X509_NAME_ENTRY_set(e);
         decode_value(p, X509_NAME_ENTRY_get_data(e), &a->value, &a->len,
                      &a->undecodable);
@@ -125,53 +147,338 @@ static const char *dn_string(apr_pool_t *p, const X509_NAME *name)
     return s;
 }
 
-int certauthz_name_key(const X509_NAME *name, unsigned char key[32])
+/* The key of a parsed name (see certauthz_name_key): every AVA as its RDN
+ * index, whether its value decoded, its OID and its value, each with its
+ * length, so that no two different names hash the same input. */
+static int dn_key(const certauthz_dn_t *dn, unsigned char key[32])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int i, n = X509_NAME_entry_count(name), ok = 0;
+    int i, ok = 0;
 
-    if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    if (ctx == NULL || !EVP_DigestInit_ex(ctx, sha256_md(), NULL)) {
         goto done;
     }
-    for (i = 0; i < n; i++) {
-        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-        const ASN1_STRING *data = X509_NAME_ENTRY_get_data(e);
-        unsigned char hdr[8], *utf8 = NULL;
-        char oid[128];
-        int len, set = X509_NAME_ENTRY_set(e);
-        int olen = OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e),
-                               1);
+    for (i = 0; i < dn->n; i++) {
+        const certauthz_ava_t *a = &dn->avas[i];
+        unsigned char hdr[12];
+        apr_uint32_t set = (apr_uint32_t)a->set;
+        apr_uint32_t olen = (apr_uint32_t)a->oid_der_len;
+        apr_uint32_t vlen = (apr_uint32_t)a->len;
+        int k;
 
-        len = ASN1_STRING_to_UTF8(&utf8, data);
-        if (len < 0) {
-            /* Undecodable: hash the raw bytes, tagged so that they can
-             * never collide with a decoded value. */
-            len = ASN1_STRING_length(data);
-            hdr[0] = 0xff;
+        for (k = 0; k < 4; k++) {
+            hdr[k] = (unsigned char)(set >> (24 - 8 * k));
+            hdr[4 + k] = (unsigned char)(olen >> (24 - 8 * k));
+            hdr[8 + k] = (unsigned char)(vlen >> (24 - 8 * k));
         }
-        else {
-            hdr[0] = 0;
+        /* Undecodable values are hashed as their raw bytes, tagged so
+         * that they can never collide with a decoded value. */
+        hdr[0] |= a->undecodable ? 0x80 : 0;
+        if (!EVP_DigestUpdate(ctx, hdr, sizeof(hdr))
+            || !EVP_DigestUpdate(ctx, a->oid_der, a->oid_der_len)
+            || !EVP_DigestUpdate(ctx, a->value, a->len)) {
+            goto done;
         }
-        hdr[1] = (unsigned char)(set >> 16);
-        hdr[2] = (unsigned char)(set >> 8);
-        hdr[3] = (unsigned char)set;
-        hdr[4] = (unsigned char)((unsigned)len >> 24);
-        hdr[5] = (unsigned char)((unsigned)len >> 16);
-        hdr[6] = (unsigned char)((unsigned)len >> 8);
-        hdr[7] = (unsigned char)len;
-        if (olen < 0 || (size_t)olen >= sizeof(oid)) {
-            olen = 0;
-        }
-        EVP_DigestUpdate(ctx, hdr, sizeof(hdr));
-        EVP_DigestUpdate(ctx, oid, (size_t)olen + 1);
-        EVP_DigestUpdate(ctx, utf8 ? utf8 : ASN1_STRING_get0_data(data),
-                         (size_t)len);
-        OPENSSL_free(utf8);
     }
     ok = EVP_DigestFinal_ex(ctx, key, NULL);
 done:
     EVP_MD_CTX_free(ctx);
     return ok ? 0 : -1;
+}
+
+int certauthz_name_key(const X509_NAME *name, unsigned char key[32])
+{
+    apr_pool_t *tmp;
+    certauthz_dn_t dn;
+    int rv;
+
+    if (apr_pool_create(&tmp, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    extract_dn(tmp, name, &dn);
+    rv = dn_key(&dn, key);
+    apr_pool_destroy(tmp);
+    return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names read directly from DER                                        */
+
+/* One DER element read strictly: definite, minimal lengths only.  On
+ * success *pp is past the element. */
+typedef struct {
+    int tag;                        /* the identifier octet */
+    const unsigned char *val;       /* content */
+    apr_size_t len;
+} tlv_t;
+
+static int tlv_next(const unsigned char **pp, const unsigned char *end,
+                    tlv_t *t)
+{
+    const unsigned char *q = *pp;
+    apr_size_t len;
+
+    if (end - q < 2 || (q[0] & 0x1f) == 0x1f) {
+        return -1;      /* truncated, or a multi-octet tag */
+    }
+    t->tag = q[0];
+    len = q[1];
+    q += 2;
+    if (len == 0x81) {
+        if (end - q < 1 || q[0] < 0x80) {
+            return -1;
+        }
+        len = q[0];
+        q += 1;
+    }
+    else if (len == 0x82) {
+        if (end - q < 2 || q[0] == 0) {
+            return -1;
+        }
+        len = ((apr_size_t)q[0] << 8) | q[1];
+        q += 2;
+    }
+    else if (len >= 0x80) {
+        return -1;      /* indefinite, or longer than a name can be */
+    }
+    if ((apr_size_t)(end - q) < len) {
+        return -1;
+    }
+    t->val = q;
+    t->len = len;
+    *pp = q + len;
+    return 0;
+}
+
+/* The attribute types names commonly carry, by the content octets of
+ * their OID.  t/unit/test_certinfo.c checks each against OpenSSL's own
+ * object table. */
+typedef struct {
+    unsigned char der[10];
+    unsigned char len;
+    int nid;
+    const char *dotted;
+} known_attr_t;
+
+#define X520(n, nid) {{0x55, 0x04, n}, 3, nid, "2.5.4." #n}
+static const known_attr_t known_attrs[] = {
+    X520(3, NID_commonName),
+    X520(4, NID_surname),
+    X520(5, NID_serialNumber),
+    X520(6, NID_countryName),
+    X520(7, NID_localityName),
+    X520(8, NID_stateOrProvinceName),
+    X520(9, NID_streetAddress),
+    X520(10, NID_organizationName),
+    X520(11, NID_organizationalUnitName),
+    X520(12, NID_title),
+    X520(13, NID_description),
+    X520(17, NID_postalCode),
+    X520(41, NID_name),
+    X520(42, NID_givenName),
+    X520(43, NID_initials),
+    X520(44, NID_generationQualifier),
+    X520(46, NID_dnQualifier),
+    X520(65, NID_pseudonym),
+    X520(72, NID_role),
+    X520(97, NID_organizationIdentifier),
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, 9,
+     NID_pkcs9_emailAddress, "1.2.840.113549.1.9.1"},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, 10,
+     NID_domainComponent, "0.9.2342.19200300.100.1.25"},
+    {{0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, 10,
+     NID_userId, "0.9.2342.19200300.100.1.1"},
+};
+#undef X520
+
+static const known_attr_t *known_attr(const unsigned char *der,
+                                      apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(known_attrs) / sizeof(known_attrs[0]); i++) {
+        if (known_attrs[i].len == len
+            && memcmp(known_attrs[i].der, der, len) == 0) {
+            return &known_attrs[i];
+        }
+    }
+    return NULL;
+}
+
+/* What X509_NAME_print_ex with mod_ssl's flags (XN_FLAG_RFC2253 without
+ * ASN1_STRFLGS_ESC_MSB) writes for printable ASCII character i of a value
+ * of n characters: a backslash before ",+\"\\<>;", before '#' when it
+ * comes first, and before a space that comes first or last, where a value
+ * of one character counts as last only (OpenSSL's do_buf). */
+static int esc_2253(unsigned char ch, apr_size_t i, apr_size_t n)
+{
+    switch (ch) {
+    case ',': case '+': case '"': case '\\': case '<': case '>': case ';':
+        return 1;
+    case '#':
+        return i == 0 && n > 1;
+    case ' ':
+        return i == 0 || i + 1 == n;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * The direct reading of certauthz_name_parse: 1 when the name (content
+ * octets of its SEQUENCE) was read, 0 when it is not of the shapes read
+ * here and OpenSSL must read it.  Never fails otherwise.
+ */
+static int fast_name(apr_pool_t *p, const unsigned char *c, apr_size_t clen,
+                     certauthz_dn_t *dn, const char **str)
+{
+    const unsigned char *q = c, *end = c + clen;
+    certauthz_ava_t *avas;
+    apr_size_t slen = 0;
+    int n = 0, i;
+    char *out, *o;
+
+    /* First pass: check the shape, count, and size the string. */
+    while (q < end) {
+        tlv_t rdn, ava, oid, val;
+        const unsigned char *r;
+        const known_attr_t *k;
+        apr_size_t j;
+
+        if (tlv_next(&q, end, &rdn) != 0 || rdn.tag != 0x31) {
+            return 0;
+        }
+        r = rdn.val;
+        /* Exactly one AVA: multi-valued RDNs go to OpenSSL. */
+        if (tlv_next(&r, rdn.val + rdn.len, &ava) != 0 || ava.tag != 0x30
+            || r != rdn.val + rdn.len) {
+            return 0;
+        }
+        r = ava.val;
+        if (tlv_next(&r, ava.val + ava.len, &oid) != 0 || oid.tag != 0x06
+            || tlv_next(&r, ava.val + ava.len, &val) != 0
+            || r != ava.val + ava.len
+            || (val.tag != V_ASN1_UTF8STRING
+                && val.tag != V_ASN1_PRINTABLESTRING
+                && val.tag != V_ASN1_IA5STRING)) {
+            return 0;
+        }
+        k = known_attr(oid.val, oid.len);
+        if (k == NULL || OBJ_nid2sn(k->nid) == NULL) {
+            return 0;
+        }
+        for (j = 0; j < val.len; j++) {
+            if (val.val[j] < 0x20 || val.val[j] > 0x7e) {
+                return 0;
+            }
+            slen += 1 + (apr_size_t)esc_2253(val.val[j], j, val.len);
+        }
+        slen += strlen(OBJ_nid2sn(k->nid)) + 2;     /* "SN=" and "," */
+        n++;
+    }
+
+    avas = apr_pcalloc(p, sizeof(*avas) * (apr_size_t)(n ? n : 1));
+    q = c;
+    for (i = 0; i < n; i++) {
+        tlv_t rdn, ava, oid, val;
+        const unsigned char *r;
+        const known_attr_t *k;
+
+        tlv_next(&q, end, &rdn);
+        r = rdn.val;
+        tlv_next(&r, rdn.val + rdn.len, &ava);
+        r = ava.val;
+        tlv_next(&r, ava.val + ava.len, &oid);
+        tlv_next(&r, ava.val + ava.len, &val);
+        k = known_attr(oid.val, oid.len);
+        avas[i].nid = k->nid;
+        avas[i].oid = k->dotted;
+        avas[i].oid_der = k->der;
+        avas[i].oid_der_len = k->len;
+        avas[i].value = apr_pstrmemdup(p, (const char *)val.val, val.len);
+        avas[i].len = val.len;
+        avas[i].set = i;
+    }
+    dn->avas = n ? avas : NULL;
+    dn->n = n;
+
+    if (str != NULL) {
+        /* Last RDN first, as RFC 4514 (and XN_FLAG_DN_REV) writes them. */
+        o = out = apr_palloc(p, slen + 1);
+        for (i = n - 1; i >= 0; i--) {
+            const char *sn = OBJ_nid2sn(avas[i].nid);
+            apr_size_t j, snl = strlen(sn);
+
+            if (i != n - 1) {
+                *o++ = ',';
+            }
+            memcpy(o, sn, snl);
+            o += snl;
+            *o++ = '=';
+            for (j = 0; j < avas[i].len; j++) {
+                unsigned char ch = (unsigned char)avas[i].value[j];
+
+                if (esc_2253(ch, j, avas[i].len)) {
+                    *o++ = '\\';
+                }
+                *o++ = (char)ch;
+            }
+        }
+        *o = '\0';
+        *str = out;
+    }
+    return 1;
+}
+
+const char *certauthz_name_parse(apr_pool_t *p, const unsigned char *der,
+                                 apr_size_t len, certauthz_name_how_e how,
+                                 certauthz_dn_t *dn, const char **str,
+                                 unsigned char key[32])
+{
+    const unsigned char *q = der;
+    X509_NAME *name;
+    tlv_t t;
+
+    if (len > 0x7fffffff) {
+        return "name too large";
+    }
+    if (how != CERTAUTHZ_NAME_OPENSSL && tlv_next(&q, der + len, &t) == 0
+        && t.tag == 0x30 && q == der + len
+        && fast_name(p, t.val, t.len, dn, str)) {
+        return key != NULL && dn_key(dn, key) != 0 ? "cannot hash a name"
+                                                   : NULL;
+    }
+    if (how == CERTAUTHZ_NAME_DIRECT) {
+        return "not a name read directly";
+    }
+    q = der;
+    name = d2i_X509_NAME(NULL, &q, (long)len);
+    if (name == NULL || q != der + len) {
+        X509_NAME_free(name);
+        return "malformed name";
+    }
+    extract_dn(p, name, dn);
+    if (str != NULL) {
+        *str = dn_string(p, name);
+    }
+    X509_NAME_free(name);
+    return key != NULL && dn_key(dn, key) != 0 ? "cannot hash a name" : NULL;
+}
+
+int certauthz_name_key_der(const unsigned char *der, apr_size_t len,
+                           unsigned char key[32])
+{
+    apr_pool_t *tmp;
+    certauthz_dn_t dn;
+    const char *err;
+
+    if (apr_pool_create(&tmp, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    err = certauthz_name_parse(tmp, der, len, CERTAUTHZ_NAME_ANY, &dn, NULL,
+                               key);
+    apr_pool_destroy(tmp);
+    return err == NULL ? 0 : -1;
 }
 
 static apr_int64_t asn1_time_to_epoch(const ASN1_TIME *t)
@@ -244,19 +551,13 @@ static void extract_sans(apr_pool_t *p, const GENERAL_NAMES *gens,
     c->n_sans = k;
 }
 
-/* Everything but the fingerprint, from the decoded parts. */
-static const char *fill(apr_pool_t *p, certauthz_cert_t *c,
-                        const X509_NAME *subject, const X509_NAME *issuer,
-                        const ASN1_INTEGER *sn, const ASN1_TIME *nb,
-                        const ASN1_TIME *na, const GENERAL_NAMES *gens)
+/* Everything but the names and the fingerprint, from the decoded parts. */
+static void fill(apr_pool_t *p, certauthz_cert_t *c, const ASN1_INTEGER *sn,
+                 const ASN1_TIME *nb, const ASN1_TIME *na,
+                 const GENERAL_NAMES *gens)
 {
     const unsigned char *sd = ASN1_STRING_get0_data(sn);
     int sl = ASN1_STRING_length(sn);
-
-    extract_dn(p, subject, &c->subject);
-    extract_dn(p, issuer, &c->issuer);
-    c->subject_dn = dn_string(p, subject);
-    c->issuer_dn = dn_string(p, issuer);
 
     c->serial_negative = ASN1_STRING_type(sn) == V_ASN1_NEG_INTEGER;
     /* mod_ssl prints the stored bytes (i2a_ASN1_INTEGER), "00" for zero. */
@@ -277,15 +578,11 @@ static const char *fill(apr_pool_t *p, certauthz_cert_t *c,
                                                    sl > 0 ? (apr_size_t)sl : 1);
     c->serial_len = sl > 0 ? (apr_size_t)sl : 0;
 
-    if (certauthz_name_key(issuer, c->issuer_key) != 0) {
-        return "cannot hash the issuer name";
-    }
     if (gens != NULL) {
         extract_sans(p, gens, c);
     }
     c->not_before = asn1_time_to_epoch(nb);
     c->not_after = asn1_time_to_epoch(na);
-    return NULL;
 }
 
 const char *certauthz_cert_from_x509(apr_pool_t *p, X509 *x,
@@ -309,9 +606,16 @@ const char *certauthz_cert_from_x509(apr_pool_t *p, X509 *x,
     if (gens == NULL && crit == -2) {
         return "more than one subjectAltName extension";
     }
-    err = fill(p, c, X509_get_subject_name(x), X509_get_issuer_name(x),
-               X509_get0_serialNumber(x), X509_get0_notBefore(x),
-               X509_get0_notAfter(x), gens);
+    /* OpenSSL's own reading of the names: the reference the direct
+     * reading of certauthz_cert_from_der is tested against. */
+    extract_dn(p, X509_get_subject_name(x), &c->subject);
+    extract_dn(p, X509_get_issuer_name(x), &c->issuer);
+    c->subject_dn = dn_string(p, X509_get_subject_name(x));
+    c->issuer_dn = dn_string(p, X509_get_issuer_name(x));
+    err = dn_key(&c->issuer, c->issuer_key) != 0
+              ? "cannot hash the issuer name" : NULL;
+    fill(p, c, X509_get0_serialNumber(x), X509_get0_notBefore(x),
+         X509_get0_notAfter(x), gens);
     GENERAL_NAMES_free(gens);
     if (err == NULL) {
         *out = c;
@@ -353,12 +657,12 @@ const char *certauthz_cert_from_der(apr_pool_t *p, const unsigned char *der,
                                     apr_size_t len, certauthz_cert_t **out)
 {
     const unsigned char *end, *q, *tbs, *tbs_end, *v, *e;
+    const unsigned char *issuer, *subject;
+    apr_size_t issuer_len, subject_len;
     long clen;
     int ident;
     ASN1_INTEGER *sn = NULL;
-    X509_NAME *issuer = NULL, *subject = NULL;
     ASN1_TIME *nb = NULL, *na = NULL;
-    STACK_OF(X509_EXTENSION) *exts = NULL;
     GENERAL_NAMES *gens = NULL;
     certauthz_cert_t *c;
     const char *err = "not a DER certificate";
@@ -394,10 +698,12 @@ const char *certauthz_cert_from_der(apr_pool_t *p, const unsigned char *der,
     if (der_next(&q, tbs_end, &v, &clen, &ident) != 0 || ident != 0x30) {
         goto done;
     }
-    issuer = d2i_X509_NAME(NULL, &q, tbs_end - q);
-    if (issuer == NULL) {
+    /* issuer Name: read below */
+    issuer = q;
+    if (der_next(&q, tbs_end, &v, &clen, &ident) != 0 || ident != 0x30) {
         goto done;
     }
+    issuer_len = (apr_size_t)(q - issuer);
     /* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
     if (der_next(&q, tbs_end, &v, &clen, &ident) != 0 || ident != 0x30) {
         goto done;
@@ -408,10 +714,11 @@ const char *certauthz_cert_from_der(apr_pool_t *p, const unsigned char *der,
     if (na == NULL || v != e) {
         goto done;
     }
-    subject = d2i_X509_NAME(NULL, &q, tbs_end - q);
-    if (subject == NULL) {
+    subject = q;
+    if (der_next(&q, tbs_end, &v, &clen, &ident) != 0 || ident != 0x30) {
         goto done;
     }
+    subject_len = (apr_size_t)(q - subject);
     /* subjectPublicKeyInfo: skipped, see above */
     if (der_next(&q, tbs_end, &v, &clen, &ident) != 0 || ident != 0x30) {
         goto done;
@@ -422,56 +729,158 @@ const char *certauthz_cert_from_der(apr_pool_t *p, const unsigned char *der,
             goto done;
         }
         if (ident == 0xa3) {
-            e = v + clen;
-            exts = d2i_X509_EXTENSIONS(NULL, &v, clen);
-            if (exts == NULL || v != e) {
+            /* Extensions ::= SEQUENCE OF Extension; Extension ::= SEQUENCE
+             * { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue
+             * OCTET STRING }.  Only subjectAltName is decoded. */
+            const unsigned char *x = v, *xend = v + clen, *f, *fend, *oid;
+            long flen, olen;
+
+            if (der_next(&x, xend, &f, &flen, &ident) != 0 || ident != 0x30
+                || x != xend) {
                 goto done;
+            }
+            x = f;
+            xend = f + flen;
+            while (x < xend) {
+                if (der_next(&x, xend, &f, &flen, &ident) != 0
+                    || ident != 0x30) {
+                    goto done;
+                }
+                fend = f + flen;
+                if (der_next(&f, fend, &oid, &olen, &ident) != 0
+                    || ident != 0x06
+                    || (f < fend && *f == 0x01
+                        && der_next(&f, fend, &e, &clen, &ident) != 0)
+                    || der_next(&f, fend, &e, &clen, &ident) != 0
+                    || ident != 0x04 || f != fend) {
+                    goto done;
+                }
+                if (olen == 3 && memcmp(oid, "\x55\x1d\x11", 3) == 0) {
+                    if (gens != NULL) {
+                        err = "more than one subjectAltName extension";
+                        goto done;
+                    }
+                    gens = d2i_GENERAL_NAMES(NULL, &e, clen);
+                    if (gens == NULL) {
+                        err = "malformed subjectAltName extension";
+                        goto done;
+                    }
+                }
             }
         }
         else if ((ident & 0x1f) != 1 && (ident & 0x1f) != 2) {
             goto done;
         }
     }
-    if (exts != NULL) {
-        int i, n = sk_X509_EXTENSION_num(exts);
-
-        for (i = 0; i < n; i++) {
-            X509_EXTENSION *x = sk_X509_EXTENSION_value(exts, i);
-
-            if (OBJ_obj2nid(X509_EXTENSION_get_object(x))
-                != NID_subject_alt_name) {
-                continue;
-            }
-            if (gens != NULL) {
-                err = "more than one subjectAltName extension";
-                goto done;
-            }
-            gens = X509V3_EXT_d2i(x);
-            if (gens == NULL) {
-                err = "malformed subjectAltName extension";
-                goto done;
-            }
-        }
-    }
     c = apr_pcalloc(p, sizeof(*c));
-    if (!EVP_Digest(der, len, c->sha256, NULL, EVP_sha256(), NULL)) {
+    if (!EVP_Digest(der, len, c->sha256, NULL, sha256_md(), NULL)) {
         err = "cannot compute the SHA-256 fingerprint";
         goto done;
     }
     c->fingerprint = hex_encode(p, c->sha256, 32, hex_lower);
-    err = fill(p, c, subject, issuer, sn, nb, na, gens);
-    if (err == NULL) {
-        *out = c;
+    if (certauthz_name_parse(p, issuer, issuer_len, CERTAUTHZ_NAME_ANY,
+                             &c->issuer, &c->issuer_dn, c->issuer_key) != NULL
+        || certauthz_name_parse(p, subject, subject_len, CERTAUTHZ_NAME_ANY,
+                                &c->subject, &c->subject_dn, NULL) != NULL) {
+        goto done;
     }
+    fill(p, c, sn, nb, na, gens);
+    *out = c;
+    err = NULL;
 done:
     GENERAL_NAMES_free(gens);
-    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-    X509_NAME_free(subject);
-    X509_NAME_free(issuer);
     ASN1_TIME_free(nb);
     ASN1_TIME_free(na);
     ASN1_INTEGER_free(sn);
     return err;
+}
+
+/* The base64 alphabet's values; 64 for '=', 0xff for anything else. */
+static const unsigned char b64_value[256] = {
+#define X 0xff
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, 64, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_END "-----END CERTIFICATE-----"
+
+/*
+ * The DER of a PEM certificate as mod_ssl writes SSL_CLIENT_CERT: the BEGIN
+ * line, base64 in lines, the END line.  1 with *der and *dlen set; 0 when
+ * the text has any other shape (headers, stray characters, bad padding),
+ * which OpenSSL's PEM reader then judges.
+ */
+static int fast_pem(apr_pool_t *p, const char *pem, apr_size_t len,
+                    unsigned char **der, apr_size_t *dlen)
+{
+    const unsigned char *s = (const unsigned char *)pem, *end = s + len;
+    unsigned char *out, *o;
+    apr_uint32_t acc = 0;
+    int nq = 0, pad = 0;
+
+    if (len < sizeof(PEM_BEGIN) + sizeof(PEM_END)
+        || memcmp(s, PEM_BEGIN, sizeof(PEM_BEGIN) - 1) != 0) {
+        return 0;
+    }
+    s += sizeof(PEM_BEGIN) - 1;
+    o = out = apr_palloc(p, len / 4 * 3 + 3);
+    for (; s < end && *s != '-'; s++) {
+        unsigned char v = b64_value[*s];
+
+        if (*s == '\n' || *s == '\r') {
+            continue;
+        }
+        if (v == 0xff || (pad && v != 64)) {
+            return 0;
+        }
+        if (v == 64) {
+            /* '=' only as the last one or two characters of a quantum */
+            if (++pad > 2 || nq < 2) {
+                return 0;
+            }
+            v = 0;
+        }
+        acc = (acc << 6) | v;
+        if (++nq == 4) {
+            *o++ = (unsigned char)(acc >> 16);
+            if (pad < 2) {
+                *o++ = (unsigned char)(acc >> 8);
+            }
+            if (pad < 1) {
+                *o++ = (unsigned char)acc;
+            }
+            acc = 0;
+            nq = 0;
+        }
+    }
+    if (nq != 0 || (apr_size_t)(end - s) < sizeof(PEM_END) - 1
+        || memcmp(s, PEM_END, sizeof(PEM_END) - 1) != 0) {
+        return 0;
+    }
+    for (s += sizeof(PEM_END) - 1; s < end; s++) {
+        if (*s != '\n' && *s != '\r') {
+            return 0;
+        }
+    }
+    *der = out;
+    *dlen = (apr_size_t)(o - out);
+    return 1;
 }
 
 const char *certauthz_cert_from_pem(apr_pool_t *p, const char *pem,
@@ -485,6 +894,14 @@ const char *certauthz_cert_from_pem(apr_pool_t *p, const char *pem,
 
     if (len > (apr_size_t)0x7fffffff) {
         return "certificate too large";
+    }
+    {
+        unsigned char *fder;
+        apr_size_t flen;
+
+        if (fast_pem(p, pem, len, &fder, &flen)) {
+            return certauthz_cert_from_der(p, fder, flen, out);
+        }
     }
     bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) {

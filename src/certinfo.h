@@ -16,6 +16,8 @@
 typedef struct {
     int nid;            /* OpenSSL NID, NID_undef for an unknown OID */
     const char *oid;    /* dotted OID, always set */
+    const unsigned char *oid_der;   /* the OID's content octets */
+    apr_size_t oid_der_len;
     const char *value;  /* UTF-8, NUL-terminated; may hold embedded NULs */
     apr_size_t len;     /* length of value in bytes */
     int set;            /* RDN index: equal for the parts of a multi-valued RDN */
@@ -84,6 +86,31 @@ const char *certauthz_cert_from_pem(apr_pool_t *p, const char *pem,
  * SHA-256 of its RDN sequence with every value decoded to UTF-8.  A CRL's
  * issuer and a certificate's issuer are the same CA when the keys are. */
 int certauthz_name_key(const X509_NAME *name, unsigned char key[32]);
+
+/* The same key from a DER Name (tag and length included). */
+int certauthz_name_key_der(const unsigned char *der, apr_size_t len,
+                           unsigned char key[32]);
+
+/* How certauthz_name_parse reads a name. */
+typedef enum {
+    CERTAUTHZ_NAME_ANY,         /* directly when it can, else OpenSSL */
+    CERTAUTHZ_NAME_OPENSSL,     /* OpenSSL only (tests compare the two) */
+    CERTAUTHZ_NAME_DIRECT       /* directly only: fails when it cannot */
+} certauthz_name_how_e;
+
+/*
+ * Read a DER Name (tag and length included) into dn, its RFC 4514 string
+ * (*str, may be NULL) and its key (key, may be NULL).  Names made only of
+ * single-valued RDNs of common attributes with printable ASCII values are
+ * read directly; any other name goes through OpenSSL's d2i_X509_NAME and
+ * X509_NAME_print_ex, whose results the direct reading reproduces exactly
+ * (t/unit/test_names.c, fuzz/fuzz_name.c).  Returns NULL, or a message when
+ * the name is malformed.
+ */
+const char *certauthz_name_parse(apr_pool_t *p, const unsigned char *der,
+                                 apr_size_t len, certauthz_name_how_e how,
+                                 certauthz_dn_t *dn, const char **str,
+                                 unsigned char key[32]);
 
 /* An attribute type as rules name it. */
 typedef struct {

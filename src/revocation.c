@@ -73,7 +73,7 @@ static void bigbuf_free(bigbuf_t *b)
 /* The index: layout shared by the builder, the cache file and lookups */
 
 #define IDX_MAGIC "CAZRIDX1"
-#define IDX_VERSION 3
+#define IDX_VERSION 4
 
 /* Record kinds in the arena. */
 enum {
@@ -740,8 +740,6 @@ static const char *add_crl(apr_pool_t *p, const char *what,
     unsigned char key[32], bytes[MAX_SERIAL];
     size_t blen;
     uint32_t scope;
-    X509_NAME *name;
-    const unsigned char *q;
 
 #define BAD(why) apr_psprintf(p, "%s: %s", what, why)
     if (der_next(&top, &e) != 0 || e.tag != 0x30 || top.p != top.end) {
@@ -773,13 +771,9 @@ static const char *add_crl(apr_pool_t *p, const char *what,
             return BAD("malformed CRL: bad nextUpdate");
         }
     }
-    q = issuer.tlv;
-    name = d2i_X509_NAME(NULL, &q, (long)issuer.tlv_len);
-    if (name == NULL || certauthz_name_key(name, key) != 0) {
-        X509_NAME_free(name);
+    if (certauthz_name_key_der(issuer.tlv, issuer.tlv_len, key) != 0) {
         return BAD("malformed CRL: bad issuer name");
     }
-    X509_NAME_free(name);
     if (builder_issuer(b, key, next_update, &scope) != 0) {
         return OOM;
     }

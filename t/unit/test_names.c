@@ -1,0 +1,298 @@
+/*
+ * Unit tests of the direct reading of names and certificates in
+ * src/certinfo.c: for every name, reading it directly must give exactly what
+ * OpenSSL's d2i_X509_NAME and X509_NAME_print_ex give (the values rules
+ * match, the RFC 4514 string mod_ssl shows as SSL_CLIENT_S_DN, the issuer
+ * key CRLs are scoped by); names it does not read directly go to OpenSSL.
+ * And the PEM mod_ssl hands over decodes as OpenSSL's PEM reader decodes it.
+ */
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <openssl/pem.h>
+
+#include "src/certinfo.h"
+#include "t/unit/certgen.h"
+#include "t/unit/names_check.h"
+#include "t/unit/tap.h"
+
+/* A small deterministic generator: the same names on every run. */
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % n);
+}
+
+static unsigned char *name_der(X509_NAME *n, apr_size_t *len)
+{
+    unsigned char *der = NULL;
+    int l = i2d_X509_NAME(n, &der);
+
+    *len = l > 0 ? (apr_size_t)l : 0;
+    return der;
+}
+
+static const char *const attrs[] = {
+    "CN", "SN", "serialNumber", "C", "L", "ST", "street", "O", "OU", "title",
+    "description", "postalCode", "name", "GN", "initials",
+    "generationQualifier", "dnQualifier", "pseudonym", "role",
+    "organizationIdentifier", "emailAddress", "DC", "UID",
+    /* not read directly: */
+    "1.2.3.4.5", "businessCategory", "jurisdictionC"
+};
+#define N_DIRECT_ATTRS 23
+
+static const int types[] = {
+    V_ASN1_UTF8STRING, V_ASN1_PRINTABLESTRING, V_ASN1_IA5STRING,
+    /* not read directly: */
+    V_ASN1_BMPSTRING, V_ASN1_T61STRING, V_ASN1_UNIVERSALSTRING,
+    V_ASN1_OCTET_STRING
+};
+
+/* Characters that RFC 4514 escaping treats specially, and some that it
+ * does not, weighted toward the first and last positions. */
+static const char specials[] = " #,+\"\\<>;=()*'/-.:?@[]^_`{|}~!$%&a0Z";
+
+int main(void)
+{
+    apr_pool_t *p;
+    int i, k, agree = 0, direct_n = 0, total = 0;
+    const char *why = "", *first_bad = NULL;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+
+    /* The table of attributes read directly is OpenSSL's own. */
+    for (i = 0; i < N_DIRECT_ATTRS; i++) {
+        X509_NAME *n = X509_NAME_new();
+        unsigned char *der;
+        apr_size_t len;
+        int direct;
+
+        certgen_add(n, attrs[i], V_ASN1_UTF8STRING, "v", -1, 0);
+        der = name_der(n, &len);
+        ok(same_reading(p, der, len, &direct, &why) && direct,
+           "%s is read directly, as OpenSSL reads it %s", attrs[i], why);
+        OPENSSL_free(der);
+        X509_NAME_free(n);
+    }
+
+    /* Escaping at the edges of a value, one character at a time. */
+    for (i = 0; specials[i] != '\0'; i++) {
+        static const char *const shapes[] = {"%c", "%c%c", "%cx", "x%c",
+                                             "x%cx", "%cx%c", ""};
+        for (k = 0; k < (int)(sizeof(shapes) / sizeof(shapes[0])); k++) {
+            X509_NAME *n = X509_NAME_new();
+            char *v = apr_psprintf(p, shapes[k], specials[i], specials[i]);
+            unsigned char *der;
+            apr_size_t len;
+            int direct;
+
+            certgen_add(n, "O", V_ASN1_PRINTABLESTRING, "Org", -1, 0);
+            certgen_add(n, "CN", V_ASN1_UTF8STRING, v, -1, 0);
+            der = name_der(n, &len);
+            total++;
+            if (same_reading(p, der, len, &direct, &why) && direct) {
+                agree++;
+            }
+            else if (first_bad == NULL) {
+                first_bad = apr_psprintf(p, "CN='%s': %s%s", v, why,
+                                         direct ? "" : " (not direct)");
+            }
+            OPENSSL_free(der);
+            X509_NAME_free(n);
+        }
+    }
+    ok(agree == total,
+       "%d of %d values with RFC 4514 specials at every position read "
+       "directly as OpenSSL reads them%s%s", agree, total,
+       first_bad ? ": " : "", first_bad ? first_bad : "");
+
+    /* Hostile shapes: a CN holding ",O=MyOrg", "/O=MyOrg", "+OU=x". */
+    {
+        static const char *const evil[] = {",O=MyOrg", "/O=MyOrg", "+OU=x",
+                                           "x\\,O=MyOrg", "\"O=MyOrg\""};
+        for (i = 0; i < (int)(sizeof(evil) / sizeof(evil[0])); i++) {
+            X509_NAME *n = X509_NAME_new();
+            certauthz_dn_t dn = {NULL, 0};
+            const char *s = "";
+            unsigned char *der;
+            apr_size_t len;
+            int direct;
+
+            certgen_add(n, "CN", V_ASN1_UTF8STRING, evil[i], -1, 0);
+            der = name_der(n, &len);
+            ok(same_reading(p, der, len, &direct, &why) && direct
+                   && certauthz_name_parse(p, der, len, CERTAUTHZ_NAME_ANY,
+                                           &dn, &s, NULL) == NULL
+                   && dn.n == 1 && strcmp(dn.avas[0].value, evil[i]) == 0,
+               "CN '%s' stays one CN value, string %s", evil[i],
+               dn.n == 1 ? s : why);
+            OPENSSL_free(der);
+            X509_NAME_free(n);
+        }
+    }
+
+    /* Random names: every reading agrees, whichever path took it. */
+    agree = direct_n = 0;
+    total = 3000;
+    first_bad = NULL;
+    for (i = 0; i < total; i++) {
+        X509_NAME *n = X509_NAME_new();
+        int rdns = (int)rnd(7), j, direct;
+        unsigned char *der;
+        apr_size_t len;
+
+        for (j = 0; j < rdns; j++) {
+            int weird = rnd(8) == 0;
+            const char *attr = attrs[weird ? rnd(sizeof(attrs) / sizeof(attrs[0]))
+                                           : rnd(N_DIRECT_ATTRS)];
+            int type = types[weird ? rnd(sizeof(types) / sizeof(types[0]))
+                                   : rnd(3)];
+            char v[24];
+            int vl = (int)rnd(sizeof(v)), m;
+
+            for (m = 0; m < vl; m++) {
+                v[m] = rnd(4) == 0 ? specials[rnd(sizeof(specials) - 1)]
+                                   : (char)(0x20 + rnd(0x5f));
+                if (weird && rnd(3) == 0) {
+                    v[m] = (char)rnd(256);      /* controls, NUL, high */
+                }
+            }
+            if (type == V_ASN1_BMPSTRING) {
+                vl &= ~1;
+            }
+            if (type == V_ASN1_UNIVERSALSTRING) {
+                vl &= ~3;
+            }
+            certgen_add(n, attr, type, v, vl, j > 0 && rnd(10) == 0);
+        }
+        der = name_der(n, &len);
+        if (same_reading(p, der, len, &direct, &why)) {
+            agree++;
+            direct_n += direct;
+        }
+        else if (first_bad == NULL) {
+            first_bad = apr_psprintf(p, "name %d: %s", i, why);
+        }
+        OPENSSL_free(der);
+        X509_NAME_free(n);
+    }
+    ok(agree == total, "%d of %d random names read as OpenSSL reads them%s%s",
+       agree, total, first_bad ? ": " : "", first_bad ? first_bad : "");
+    ok(direct_n > total / 4 && direct_n < total,
+       "both readings were exercised (%d of %d direct)", direct_n, total);
+
+    /* Malformed names: refused by both, never read directly. */
+    {
+        static const unsigned char bad[][12] = {
+            {0x30, 0x05, 0x31, 0x03, 0x30, 0x01, 0x06},
+            {0x30, 0x08, 0x31, 0x06, 0x30, 0x04},
+            {0x30, 0x06, 0x31, 0x04, 0x30, 0x02, 0x06, 0x00},
+        };
+        static const apr_size_t bad_len[] = {7, 6, 8};
+        /* Indefinite lengths are BER, which OpenSSL reads: not directly. */
+        static const unsigned char indef[] = {0x30, 0x80, 0x00, 0x00};
+        certauthz_dn_t dn0;
+        const char *s0;
+
+        ok(certauthz_name_parse(p, indef, sizeof(indef),
+                                CERTAUTHZ_NAME_DIRECT, &dn0, &s0, NULL) != NULL,
+           "an indefinite length is not read directly");
+        for (i = 0; i < 3; i++) {
+            certauthz_dn_t dn;
+            const char *s;
+
+            ok(certauthz_name_parse(p, bad[i], bad_len[i], CERTAUTHZ_NAME_ANY,
+                                    &dn, &s, NULL) != NULL,
+               "malformed name %d is refused", i);
+        }
+    }
+    {
+        /* A value with a non-minimal length: legal BER, not DER; left to
+         * OpenSSL. */
+        static const unsigned char ber[] = {0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09,
+                                            0x06, 0x03, 0x55, 0x04, 0x03,
+                                            0x0c, 0x81, 0x01, 'x'};
+        certauthz_dn_t dn;
+        const char *s;
+
+        ok(certauthz_name_parse(p, ber, sizeof(ber), CERTAUTHZ_NAME_DIRECT,
+                                &dn, &s, NULL) != NULL,
+           "a non-minimal length is not read directly");
+    }
+
+    /* PEM as mod_ssl writes it, and variations: the direct decoding gives
+     * OpenSSL's bytes or leaves the text to OpenSSL. */
+    {
+        X509_NAME *n = X509_NAME_new();
+        X509 *x;
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *pem, *data;
+        long plen;
+        unsigned char *der = NULL;
+        int dlen;
+        certauthz_cert_t *a = NULL, *b = NULL;
+        static const unsigned char sn[] = {0x01, 0x02};
+
+        certgen_add(n, "CN", V_ASN1_UTF8STRING, "pem", -1, 0);
+        x = certgen_cert(n, sn, sizeof(sn), "DNS:a.example");
+        PEM_write_bio_X509(bio, x);
+        plen = BIO_get_mem_data(bio, &data);
+        pem = apr_pstrmemdup(p, data, (apr_size_t)plen);
+        dlen = i2d_X509(x, &der);
+        ok(certauthz_cert_from_pem(p, pem, strlen(pem), &a) == NULL
+               && certauthz_cert_from_der(p, der, (apr_size_t)dlen, &b)
+                      == NULL
+               && strcmp(a->fingerprint, b->fingerprint) == 0,
+           "the PEM decodes to the certificate's DER");
+        {
+            /* CRLF line ends, no final newline, one long line */
+            char *crlf = apr_pstrdup(p, ""), *s;
+            for (s = pem; *s; s++) {
+                crlf = *s == '\n' ? apr_pstrcat(p, crlf, "\r\n", NULL)
+                                  : apr_pstrcat(p, crlf,
+                                                apr_pstrndup(p, s, 1), NULL);
+            }
+            a = NULL;
+            ok(certauthz_cert_from_pem(p, crlf, strlen(crlf), &a) == NULL
+                   && strcmp(a->fingerprint, b->fingerprint) == 0,
+               "CRLF line ends decode the same");
+            a = NULL;
+            ok(certauthz_cert_from_pem(p, pem, strlen(pem) - 1, &a) == NULL
+                   && strcmp(a->fingerprint, b->fingerprint) == 0,
+               "no final newline decodes the same");
+        }
+        {
+            /* Damage: a stray character, a cut, a changed byte.  Whatever
+             * the reading, the fingerprint is never the original's. */
+            char *cut = apr_pstrndup(p, pem, strlen(pem) / 2);
+            char *stray = apr_pstrdup(p, pem);
+            char *flip = apr_pstrdup(p, pem);
+
+            stray[40] = '!';
+            flip[100] = flip[100] == 'A' ? 'B' : 'A';
+            a = NULL;
+            ok(certauthz_cert_from_pem(p, cut, strlen(cut), &a) != NULL,
+               "a cut PEM is refused");
+            a = NULL;
+            ok(certauthz_cert_from_pem(p, stray, strlen(stray), &a) != NULL,
+               "a PEM with a stray character is refused");
+            a = NULL;
+            ok(certauthz_cert_from_pem(p, flip, strlen(flip), &a) != NULL
+                   || strcmp(a->fingerprint, b->fingerprint) != 0,
+               "a changed base64 character changes the certificate");
+        }
+        OPENSSL_free(der);
+        BIO_free(bio);
+        X509_free(x);
+        X509_NAME_free(n);
+    }
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    return done_testing();
+}
