@@ -427,15 +427,9 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-static apr_status_t release_list(void *list)
-{
-    certauthz_revlist_release(list);
-    return APR_SUCCESS;
-}
-
 /* OK, REVOKED or CRL_STALE for the request's server: a few hash probes per
- * source.  The request keeps a reference to each list it consulted until it
- * ends, so a reload never pulls a list from under it. */
+ * source.  Each list is referenced while it is consulted, so a reload never
+ * pulls it from under the lookup. */
 static certauthz_reason_e revocation_reason(request_rec *r,
                                             const certauthz_cert_t *cert)
 {
@@ -458,9 +452,8 @@ static certauthz_reason_e revocation_reason(request_rec *r,
             src, now, interval, revocation_log_request, r);
         certauthz_reason_e got;
 
-        apr_pool_cleanup_register(r->pool, list, release_list,
-                                  apr_pool_cleanup_null);
         got = certauthz_revlist_check(list, cert, now, sc->stale_deny == 1);
+        certauthz_revlist_release(list);
         if (got > reason) {
             reason = got;
         }

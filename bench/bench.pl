@@ -9,13 +9,15 @@
 #      (A B C A B C ...), medians and ratios;
 #   3. new connections: ab without -k, likewise;
 #   4. memory and start-up: one httpd per (MPM, revocation set-up).
-#   5. callgrind on httpd -X: instructions per request of the authorization
+#   5. callgrind on httpd: instructions per request, whole connection and authorization
 #      phase, and the part of it spent in ap_ssl_var_lookup.
 #
 # Environment: BENCH_QUICK=1 (short check run), BENCH_SECTIONS (below), BENCH_ENTRIES (default
 # 1000000), BENCH_ROUNDS, BENCH_SECONDS (per ab run), BENCH_CONCURRENCY,
 # BENCH_OUT (default docs/PERFORMANCE.md; BENCH_QUICK writes
-# build/bench/PERFORMANCE.quick.md unless BENCH_OUT says otherwise).
+# build/bench/PERFORMANCE.quick.md unless BENCH_OUT says otherwise),
+# BENCH_KA_ONLY=1 (throughput: keep-alive rounds only), BENCH_CG_TOGGLE and
+# BENCH_CG_EXTRA (callgrind: the function collected, more functions shown).
 #
 # Every httpd started here is a child of this script, in the foreground; all
 # are stopped on exit, on error and on Ctrl-C.
@@ -539,6 +541,11 @@ sub throughput
         ($have{list} ? (["`Require $modlabel" . ($have{subject} ? ' O=… OU=… CN=…' : '') . "`, $ENTRIES-entry list", 'mod+list']) : ()),
     );
 
+    if ($ENV{BENCH_KA_ONLY}) {
+        $SERVER_PID = undef;
+        stop_httpd($pid);
+        return;
+    }
     say "bench: new connections, $ROUNDS rounds of ${SECONDS} s, ab -c $CONC (no keep-alive)";
     my @nv = (['all', $p_base, '/all'], ['mod', $p_base, "/$mod"]);
     push @nv, ['mod+list', $p_list, "/$mod"] if $have{list};
@@ -627,9 +634,10 @@ sub memory
 my %cg;
 # The authorization phase as a whole, the module's check function, and what
 # it spends its instructions on.  Functions absent from a build count 0.
-my @CG_FUNCS = qw(ap_process_request_internal cert_check ap_ssl_var_lookup
-                  certauthz_cert_from_pem certauthz_rule_match
-                  certauthz_revsrc_acquire certauthz_revlist_check);
+my @CG_FUNCS = qw(ap_run_process_connection ap_process_request_internal
+                  cert_check ap_ssl_var_lookup certauthz_cert_from_pem
+                  certauthz_rule_match certauthz_revsrc_acquire
+                  certauthz_revlist_check logging_fixups);
 push @CG_FUNCS, split /,/, $ENV{BENCH_CG_EXTRA} if $ENV{BENCH_CG_EXTRA};
 
 sub callgrind_annotate_inclusive
@@ -652,7 +660,7 @@ sub callgrind_requests
 {
     return if $QUICK || $ENV{BENCH_NO_CALLGRIND} || !first_cmd('valgrind');
     my $n = 1000;
-    say "bench: callgrind on httpd -X, $n keep-alive requests per variant";
+    say "bench: callgrind on httpd, $n keep-alive requests per variant";
     my @variants = (['all', 0, 'all'], ['expr', 0, 'expr']);
     my $mod = $have{subject} ? 'subj' : 'valid';
     push @variants, ['mod', 0, $mod];
@@ -668,11 +676,12 @@ sub callgrind_requests
         make_path($cgdir);
         chmod 01777, $cgdir;
         my $out = "$cgdir/httpd.$label";
-        # Only the authorization phase is collected: reading the request,
-        # the TLS record layer and the handler cost every variant the same.
+        # Everything a connection costs in user space (its handshake, its
+        # requests, their logging) is collected; the idle MPM and start-up
+        # are not.
         my ($pid) = start_httpd($conf, $port, "/$loc", 'valgrind',
             '--tool=callgrind', "--callgrind-out-file=$out.%p",
-            '--toggle-collect=' . ($ENV{BENCH_CG_TOGGLE} || 'ap_process_request_internal'), '-q');
+            '--toggle-collect=' . ($ENV{BENCH_CG_TOGGLE} || 'ap_run_process_connection'), '-q');
         # The profiles of all processes are summed: whichever child served
         # the connection, the requests are the ones sent here.
         my @cmd = ($AB, '-q', '-k', '-c', 1, '-n', $n, '-E', "$PKI/client.pem",
@@ -823,17 +832,24 @@ sub report
             $r->{parent_rss} / 1024, $r->{startup});
     }
     if (%cg) {
-        push @m, '', '## Instructions per request in the authorization phase (callgrind, httpd under valgrind)', '',
-            'Collected inside `ap_process_request_internal` only, 1000 keep-alive requests per variant '
-            . '(so 10 TLS connections: MaxKeepAliveRequests 100); inclusive instructions per request. '
-            . '`ap_ssl_var_lookup` is counted where the authorization phase calls it; '
-            . '`certauthz_cert_from_pem` runs once per connection and is shown amortised.', '',
-            '| variant | ' . join(' | ', @CG_FUNCS) . ' |', '|---|' . ('---|' x @CG_FUNCS);
+        push @m, '', '## Instructions per request (callgrind, httpd under valgrind)', '',
+            'Collected inside `ap_run_process_connection` (the TLS handshake, reading, authorizing, '
+            . 'answering and logging each request: all a connection costs in user space), '
+            . '1000 keep-alive requests per variant (so 10 TLS connections: MaxKeepAliveRequests 100); '
+            . 'inclusive instructions per request, once-per-connection work amortised. '
+            . '`ap_process_request_internal` is the authorization phase (with fixups); '
+            . '`logging_fixups` sets the notes. "× all granted" is the instruction count of '
+            . '`Require all granted` over the variant\'s: the throughput ratio if instructions were all.', '',
+            '| variant | ' . join(' | ', $CG_FUNCS[0], '× all granted', @CG_FUNCS[1 .. $#CG_FUNCS]) . ' |',
+            '|---|' . ('---|' x (@CG_FUNCS + 1));
         my %cl = (all => '`Require all granted`', expr => 'mod_ssl `Require expr`',
                   mod => ($have{subject} ? '`Require cert-subject`' : '`Require cert-valid`') . ', no list',
                   'mod+list' => ($have{subject} ? '`Require cert-subject`' : '`Require cert-valid`') . ", $ENTRIES-entry list");
         for my $k (grep { $cg{$_} } qw(all expr mod mod+list)) {
-            push @m, "| $cl{$k} | " . join(' | ', map { sprintf('%.0f', $cg{$k}{$_}) } @CG_FUNCS) . ' |';
+            my $whole = $cg{$k}{$CG_FUNCS[0]};
+            my $x = $cg{all} && $whole ? sprintf('%.3f', $cg{all}{$CG_FUNCS[0]} / $whole) : 'n/a';
+            push @m, "| $cl{$k} | " . join(' | ', sprintf('%.0f', $whole), $x,
+                map { sprintf('%.0f', $cg{$k}{$_}) } @CG_FUNCS[1 .. $#CG_FUNCS]) . ' |';
         }
     }
 

@@ -5,6 +5,8 @@
  */
 #include "fuzz/fuzz_common.h"
 
+#include <openssl/pem.h>
+
 #include <openssl/x509.h>
 
 #include "src/certinfo.h"
@@ -57,8 +59,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
-    /* The same bytes as a PEM body reach the PEM path's error handling. */
-    certauthz_cert_from_pem(p, (const char *)data, size, &c);
+    if (c != NULL) {
+        /* The certificate as PEM reads as the same certificate. */
+        certauthz_cert_t *c2 = NULL;
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *pem;
+        long n;
+
+        PEM_write_bio(bio, PEM_STRING_X509, "", data, (long)size);
+        n = BIO_get_mem_data(bio, &pem);
+        if (certauthz_cert_from_pem(p, pem, (apr_size_t)n, &c2) != NULL
+            || strcmp(c2->fingerprint, c->fingerprint) != 0) {
+            abort();
+        }
+        BIO_free(bio);
+    }
+    /* Any text the PEM path takes, OpenSSL's PEM reader takes too, and
+     * reads as the same certificate. */
+    c = NULL;
+    if (certauthz_cert_from_pem(p, (const char *)data, size, &c) == NULL) {
+        BIO *bio = BIO_new_mem_buf(data, (int)size);
+        char *name = NULL, *header = NULL;
+        unsigned char *der = NULL;
+        long dlen = 0;
+        certauthz_cert_t *c2 = NULL;
+
+        if (!PEM_read_bio(bio, &name, &header, &der, &dlen)
+            || certauthz_cert_from_der(p, der, (apr_size_t)dlen, &c2) != NULL
+            || strcmp(c2->fingerprint, c->fingerprint) != 0) {
+            abort();
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        BIO_free(bio);
+    }
     apr_pool_destroy(p);
     return 0;
 }

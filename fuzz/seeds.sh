@@ -3,7 +3,7 @@
 # build/fuzz/seeds), one directory per target, from openssl and printf:
 # nothing binary is committed, and every seed's origin is this file.
 #
-#   cert         DER certificates: string types, multi-valued RDNs, SANs
+#   cert         certificates (DER and PEM): string types, multi-valued RDNs, SANs
 #   attr         attribute names and OIDs
 #   rule         Require arguments (first byte: provider; then one word a line)
 #   hexid        serials and fingerprints as administrators write them
@@ -75,6 +75,7 @@ cert() {
     openssl ca -batch -config ca.cnf -preserveDN -in "$name.csr" \
         -out "$name.crt" -notext 2>/dev/null
     openssl x509 -in "$name.crt" -outform DER -out "$OUT/cert/$name.der"
+    openssl x509 -in "$name.crt" -out "$OUT/cert/$name.pem"
     cp "$OUT/cert/$name.der" "$OUT/json/$name.der"
 }
 

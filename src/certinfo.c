@@ -821,32 +821,72 @@ static const unsigned char b64_value[256] = {
 #define PEM_END "-----END CERTIFICATE-----"
 
 /*
- * The DER of a PEM certificate as mod_ssl writes SSL_CLIENT_CERT: the BEGIN
- * line, base64 in lines, the END line.  1 with *der and *dlen set; 0 when
- * the text has any other shape (headers, stray characters, bad padding),
- * which OpenSSL's PEM reader then judges.
+ * The DER of a PEM certificate as mod_ssl writes SSL_CLIENT_CERT
+ * (PEM_write_bio_X509): the BEGIN line, base64 in lines of 64 characters
+ * but the last, the END line; LF or CRLF line ends.  1 with *der and *dlen
+ * set; 0 when the text has any other shape (headers, stray characters,
+ * other line lengths, bad padding), which OpenSSL's PEM reader then judges:
+ * this reading takes nothing that one refuses (fuzz/fuzz_cert.c).
  */
-static int fast_pem(apr_pool_t *p, const char *pem, apr_size_t len,
-                    unsigned char **der, apr_size_t *dlen)
+int certauthz_pem_read_direct(apr_pool_t *p, const char *pem, apr_size_t len,
+                              unsigned char **der, apr_size_t *dlen)
 {
     const unsigned char *s = (const unsigned char *)pem, *end = s + len;
     unsigned char *out, *o;
     apr_uint32_t acc = 0;
-    int nq = 0, pad = 0;
+    int nq = 0, pad = 0, line = 0, last = 0;
 
     if (len < sizeof(PEM_BEGIN) + sizeof(PEM_END)
         || memcmp(s, PEM_BEGIN, sizeof(PEM_BEGIN) - 1) != 0) {
         return 0;
     }
     s += sizeof(PEM_BEGIN) - 1;
+    if (*s == '\r') {
+        s++;
+    }
+    if (*s != '\n') {
+        return 0;
+    }
+    s++;
     o = out = apr_palloc(p, len / 4 * 3 + 3);
     for (; s < end && *s != '-'; s++) {
-        unsigned char v = b64_value[*s];
+        unsigned char v;
 
-        if (*s == '\n' || *s == '\r') {
+        /* Four characters at a time while they are plain base64. */
+        while (nq == 0 && !pad && line <= 60 && end - s >= 4
+               && (b64_value[s[0]] | b64_value[s[1]] | b64_value[s[2]]
+                   | b64_value[s[3]]) < 64) {
+            apr_uint32_t q4 = ((apr_uint32_t)b64_value[s[0]] << 18)
+                              | ((apr_uint32_t)b64_value[s[1]] << 12)
+                              | ((apr_uint32_t)b64_value[s[2]] << 6)
+                              | b64_value[s[3]];
+
+            *o++ = (unsigned char)(q4 >> 16);
+            *o++ = (unsigned char)(q4 >> 8);
+            *o++ = (unsigned char)q4;
+            s += 4;
+            line += 4;
+        }
+        if (s >= end || *s == '-') {
+            break;
+        }
+        if (*s == '\r') {
+            if (end - s < 2 || s[1] != '\n') {
+                return 0;
+            }
+            continue;           /* the '\n' ends the line */
+        }
+        if (*s == '\n') {
+            /* No empty line; only the last line may be shorter. */
+            if (line == 0 || last) {
+                return 0;
+            }
+            last = line != 64;
+            line = 0;
             continue;
         }
-        if (v == 0xff || (pad && v != 64)) {
+        v = b64_value[*s];
+        if (last || ++line > 64 || v == 0xff || (pad && v != 64)) {
             return 0;
         }
         if (v == 64) {
@@ -868,6 +908,10 @@ static int fast_pem(apr_pool_t *p, const char *pem, apr_size_t len,
             acc = 0;
             nq = 0;
         }
+    }
+    /* The END line starts a line of its own. */
+    if (line != 0) {
+        return 0;
     }
     if (nq != 0 || (apr_size_t)(end - s) < sizeof(PEM_END) - 1
         || memcmp(s, PEM_END, sizeof(PEM_END) - 1) != 0) {
@@ -899,7 +943,7 @@ const char *certauthz_cert_from_pem(apr_pool_t *p, const char *pem,
         unsigned char *fder;
         apr_size_t flen;
 
-        if (fast_pem(p, pem, len, &fder, &flen)) {
+        if (certauthz_pem_read_direct(p, pem, len, &fder, &flen)) {
             return certauthz_cert_from_der(p, fder, flen, out);
         }
     }

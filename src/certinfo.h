@@ -82,6 +82,13 @@ const char *certauthz_cert_from_der(apr_pool_t *p, const unsigned char *der,
 const char *certauthz_cert_from_pem(apr_pool_t *p, const char *pem,
                                     apr_size_t len, certauthz_cert_t **out);
 
+/* The DER of a PEM certificate in the shape PEM writers give it (lines of
+ * 64 characters), decoded directly: 1 with *der (in p) and *dlen set, or 0
+ * for any other text, which certauthz_cert_from_pem leaves to OpenSSL's PEM
+ * reader. */
+int certauthz_pem_read_direct(apr_pool_t *p, const char *pem, apr_size_t len,
+                              unsigned char **der, apr_size_t *dlen);
+
 /* A key identifying a name independently of its ASN.1 string types: the
  * SHA-256 of its RDN sequence with every value decoded to UTF-8.  A CRL's
  * issuer and a certificate's issuer are the same CA when the keys are. */

@@ -1831,25 +1831,29 @@ certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
                                               certauthz_revlog_fn *log,
                                               void *baton)
 {
-    certauthz_revlist_t *l;
+    certauthz_revlist_t *l = NULL;
     int check = 0;
 
+    /* One lock on the common path: take the current list, unless the
+     * interval has elapsed and this thread is the one to check the file. */
     apr_thread_mutex_lock(src->mutex);
     if (!src->checking && now >= src->next_check) {
         src->checking = check = 1;
         src->next_check = now + apr_time_from_sec(interval);
+    }
+    else {
+        l = src->current;
+        certauthz_revlist_ref(l);
     }
     apr_thread_mutex_unlock(src->mutex);
     if (check) {
         check_file(src, now, log, baton);
         apr_thread_mutex_lock(src->mutex);
         src->checking = 0;
+        l = src->current;
+        certauthz_revlist_ref(l);
         apr_thread_mutex_unlock(src->mutex);
     }
-    apr_thread_mutex_lock(src->mutex);
-    l = src->current;
-    certauthz_revlist_ref(l);
-    apr_thread_mutex_unlock(src->mutex);
 
     warn_if_stale(src, l, now, log, baton);
     return l;

@@ -250,6 +250,14 @@ int main(void)
                && strcmp(a->fingerprint, b->fingerprint) == 0,
            "the PEM decodes to the certificate's DER");
         {
+            unsigned char *d2 = NULL;
+            apr_size_t l2 = 0;
+
+            ok(certauthz_pem_read_direct(p, pem, strlen(pem), &d2, &l2)
+                   && l2 == (apr_size_t)dlen && memcmp(d2, der, l2) == 0,
+               "PEM as OpenSSL writes it is decoded directly, to the DER");
+        }
+        {
             /* CRLF line ends, no final newline, one long line */
             char *crlf = apr_pstrdup(p, ""), *s;
             for (s = pem; *s; s++) {
@@ -261,6 +269,14 @@ int main(void)
             ok(certauthz_cert_from_pem(p, crlf, strlen(crlf), &a) == NULL
                    && strcmp(a->fingerprint, b->fingerprint) == 0,
                "CRLF line ends decode the same");
+            {
+                unsigned char *d2 = NULL;
+                apr_size_t l2 = 0;
+
+                ok(certauthz_pem_read_direct(p, crlf, strlen(crlf), &d2, &l2)
+                       && l2 == (apr_size_t)dlen && memcmp(d2, der, l2) == 0,
+                   "...directly");
+            }
             a = NULL;
             ok(certauthz_cert_from_pem(p, pem, strlen(pem) - 1, &a) == NULL
                    && strcmp(a->fingerprint, b->fingerprint) == 0,
