@@ -38,8 +38,8 @@ chdir $TOP or die "bench: cannot cd to $TOP: $!\n";
 
 my $QUICK = $ENV{BENCH_QUICK} ? 1 : 0;
 my $ENTRIES = $ENV{BENCH_ENTRIES} || 1_000_000;
-my $ROUNDS = $ENV{BENCH_ROUNDS} || ($QUICK ? 3 : 5);
-my $SECONDS = $ENV{BENCH_SECONDS} || ($QUICK ? 1 : 4);
+my $ROUNDS = $ENV{BENCH_ROUNDS} || ($QUICK ? 3 : 9);
+my $SECONDS = $ENV{BENCH_SECONDS} || ($QUICK ? 1 : 3);
 my $CONC = $ENV{BENCH_CONCURRENCY} || 8;
 my $OUT = $ENV{BENCH_OUT}
     || ($QUICK ? 'build/bench/PERFORMANCE.quick.md' : 'docs/PERFORMANCE.md');
