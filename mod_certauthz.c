@@ -69,6 +69,13 @@ typedef struct {
     certauthz_reason_e last_reason;
     apr_int64_t last_now;
     int fields_made;                /* sets made in pool, bounded */
+    /* The revocation verdict on cert, and what it was computed from (see
+     * revocation_reason()). */
+    const void *rev_sc;             /* the server's configuration, or NULL */
+    apr_uint64_t *rev_gen;          /* generation of each of its sources */
+    int rev_n;                      /* room in rev_gen */
+    apr_int64_t rev_sec;            /* the second it was computed in */
+    certauthz_reason_e rev_reason;
 } certauthz_conn_t;
 
 /* Per request (r->request_config): the identity as established for this
@@ -277,6 +284,9 @@ static void read_connection_identity(request_rec *r, certauthz_conn_t *cc,
     cc->cert_fields = NULL;
     cc->last_fields = NULL;
     cc->fields_made = 0;
+    cc->rev_sc = NULL;
+    cc->rev_gen = NULL;
+    cc->rev_n = 0;
 
     if (strcmp(verify, "SUCCESS") != 0) {
         cc->state = ID_UNVERIFIED;
@@ -427,27 +437,58 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* OK, REVOKED or CRL_STALE for the request's server: a few hash probes per
+/*
+ * OK, REVOKED or CRL_STALE for the request's server: a few hash probes per
  * source.  Each list is referenced while it is consulted, so a reload never
- * pulls it from under the lookup. */
+ * pulls it from under the lookup.
+ *
+ * The verdict on a connection's certificate is kept on the connection and
+ * reused by its next requests while every source still has the same list,
+ * no check of a file is due, and the second has not changed (a CRL passing
+ * its nextUpdate is seen within a second).  A list replaced by a reload is
+ * consulted by the very next request.  This spares the lookups' memory
+ * accesses into a large index, which cost more than their instructions.
+ */
 static certauthz_reason_e revocation_reason(request_rec *r,
+                                            certauthz_conn_t *cc,
                                             const certauthz_cert_t *cert)
 {
     certauthz_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                                     &certauthz_module);
     certauthz_reason_e reason = CERTAUTHZ_REASON_OK;
     apr_time_t now;
-    int i, interval;
+    int i, n, interval;
 
     if (sc->sources == NULL || sc->sources->nelts == 0) {
         return reason;
     }
+    n = sc->sources->nelts;
     now = apr_time_now();
     interval = sc->check_interval != UNSET ? sc->check_interval
                                            : REVOCATION_DEFAULT_INTERVAL;
-    for (i = 0; i < sc->sources->nelts; i++) {
+    if (cc->cert == cert && cc->rev_sc == (const void *)sc
+        && cc->rev_sec == (apr_int64_t)apr_time_sec(now)) {
+        for (i = 0; i < n; i++) {
+            if (!certauthz_revsrc_unchanged(
+                    APR_ARRAY_IDX(sc->sources, i, certauthz_revsrc_t *), now,
+                    cc->rev_gen[i])) {
+                break;
+            }
+        }
+        if (i == n) {
+            return cc->rev_reason;
+        }
+    }
+    if (cc->cert == cert && cc->rev_n < n) {
+        cc->rev_gen = apr_palloc(cc->pool, sizeof(apr_uint64_t) * n);
+        cc->rev_n = n;
+    }
+    for (i = 0; i < n; i++) {
         certauthz_revsrc_t *src = APR_ARRAY_IDX(sc->sources, i,
                                                 certauthz_revsrc_t *);
+        /* Read before acquiring: a list swapped in meanwhile only makes
+         * the next request look again. */
+        apr_uint64_t gen = certauthz_revsrc_generation(src);
         certauthz_revlist_t *list = certauthz_revsrc_acquire(
             src, now, interval, revocation_log_request, r);
         certauthz_reason_e got;
@@ -457,6 +498,14 @@ static certauthz_reason_e revocation_reason(request_rec *r,
         if (got > reason) {
             reason = got;
         }
+        if (cc->cert == cert) {
+            cc->rev_gen[i] = gen;
+        }
+    }
+    if (cc->cert == cert) {
+        cc->rev_sc = sc;
+        cc->rev_sec = (apr_int64_t)apr_time_sec(now);
+        cc->rev_reason = reason;
     }
     return reason;
 }
@@ -561,6 +610,7 @@ static const char *set_stale_crl(cmd_parms *cmd, void *dc, const char *arg)
 static certauthz_req_t *identity(request_rec *r)
 {
     certauthz_req_t *rq = req_record(r);
+    certauthz_conn_t *cc;
     const char *verify;
 
     if (rq->resolved) {
@@ -578,20 +628,17 @@ static certauthz_req_t *identity(request_rec *r)
     if (verify == NULL || *verify == '\0' || strcmp(verify, "NONE") == 0) {
         return rq;
     }
-    {
-        certauthz_conn_t *cc = conn_record(r->connection);
-
-        read_connection_identity(r, cc, verify);
-        rq->state = cc->state;
-        rq->cert = cc->cert;
-    }
+    cc = conn_record(r->connection);
+    read_connection_identity(r, cc, verify);
+    rq->state = cc->state;
+    rq->cert = cc->cert;
     if (rq->state != ID_OK) {
         rq->state = ID_UNVERIFIED;
         rq->id_reason = CERTAUTHZ_REASON_UNVERIFIED;
         rq->cert = NULL;
         return rq;
     }
-    rq->id_reason = revocation_reason(r, rq->cert);
+    rq->id_reason = revocation_reason(r, cc, rq->cert);
     return rq;
 }
 
@@ -631,19 +678,18 @@ static certauthz_dir_conf_t *dir_conf(request_rec *r)
     return ap_get_module_config(r->per_dir_config, &certauthz_module);
 }
 
-/* The log record of a request: the decision of its decider, and the
- * identity established for that request (or for r itself when no cert-*
- * provider ran, so that an access log shows devices on every path). */
-static certauthz_req_t *log_record(request_rec *r, certauthz_logrec_t *rec,
-                                   request_rec **from)
+/* The log record of a request whose decider (see decider()) is d: the
+ * decision of d, and the identity established for d (or for r itself when
+ * no cert-* provider ran, d NULL, so that an access log shows devices on
+ * every path). */
+static certauthz_req_t *log_record(request_rec *r, request_rec *d,
+                                   certauthz_logrec_t *rec)
 {
-    request_rec *d = decider(r);
     certauthz_req_t *rq = identity(d ? d : r);
 
     if (d == NULL) {
         d = r;
     }
-    *from = d;
     rec->cert = rq->state == ID_OK ? rq->cert : NULL;
     rec->devid = dir_conf(d)->device_id;
     rec->verify = rq->verify;
@@ -661,23 +707,22 @@ static certauthz_req_t *log_record(request_rec *r, certauthz_logrec_t *rec,
  * connection's memory stays bounded. */
 #define CONN_FIELD_SETS 32
 
-/* The escaped fields of the decider's record, computed once per decision
- * (rq->fields is dropped by record() when the decision changes). */
-static const char **field_values(request_rec *r, request_rec **from)
+/* The escaped fields of the record of r, whose decider is dr (or NULL),
+ * computed once per decision (rq->fields is dropped by record() when the
+ * decision changes). */
+static const char **field_values(request_rec *r, request_rec *dr)
 {
-    certauthz_logrec_t rec;
-    request_rec *d;
-    certauthz_req_t *rq = log_record(r, &rec, &d);
+    request_rec *d = dr ? dr : r;
+    certauthz_req_t *rq = identity(d);
     int f;
 
-    if (from != NULL) {
-        *from = d;
-    }
     if (rq->fields == NULL) {
+        certauthz_logrec_t rec;
         certauthz_conn_t *cc = NULL;
         apr_pool_t *pool = d->pool;
         const char **v;
 
+        log_record(r, dr, &rec);
         /* The certificate's own fields are escaped once per connection,
          * not once per request: only the decision, the reason, the rule,
          * the verify result and days_left can differ between requests,
@@ -739,8 +784,9 @@ static const char **field_values(request_rec *r, request_rec **from)
 }
 
 /* Set the request notes certauthz-NAME on r, and with CertAuthzExportVars
- * On the environment variables CERTAUTHZ_NAME, from r's decider. */
-static void publish(request_rec *r)
+ * On the environment variables CERTAUTHZ_NAME, from r's decider dr (or r
+ * itself when dr is NULL). */
+static void publish(request_rec *r, request_rec *dr)
 {
     static const char *const note[CERTAUTHZ_FIELD_COUNT] = {
         "certauthz-device", "certauthz-subject", "certauthz-issuer",
@@ -756,8 +802,8 @@ static void publish(request_rec *r)
         "CERTAUTHZ_VERIFY", "CERTAUTHZ_DECISION", "CERTAUTHZ_REASON",
         "CERTAUTHZ_RULE"
     };
-    request_rec *d;
-    const char **v = field_values(r, &d);
+    request_rec *d = dr ? dr : r;
+    const char **v = field_values(r, dr);
     certauthz_req_t *own = req_record(r);
     /* Either side may enable the export: the refused location or the
      * ErrorDocument that explains the refusal. */
@@ -795,20 +841,18 @@ static const char *log_field(request_rec *r, char *a)
 {
     int f = certauthz_field_lookup(a);
     certauthz_logrec_t rec;
-    request_rec *d;
 
     if (f < 0) {
         return "-";
     }
-    log_record(r, &rec, &d);
+    log_record(r, decider(r), &rec);
     return certauthz_field_text(r->pool, &rec, f, 0);
 }
 
 /* CertAuthzUser On: the device id as the user of a request with an
  * established identity, unless another module set one. */
-static void set_user(request_rec *r)
+static void set_user(request_rec *r, request_rec *d)
 {
-    request_rec *d = decider(r);
     certauthz_req_t *rq;
     const char **v;
 
@@ -819,18 +863,10 @@ static void set_user(request_rec *r)
     if (rq->id_reason != CERTAUTHZ_REASON_OK) {
         return;
     }
-    v = field_values(r, NULL);
+    v = field_values(r, d);
     if (strcmp(v[CERTAUTHZ_FIELD_DEVICE], "-") != 0) {
         r->user = (char *)v[CERTAUTHZ_FIELD_DEVICE];
     }
-}
-
-/* Whether r's notes and variables are wanted: a cert-* provider decided
- * r (or the request it answers), or the variables are exported.  Requests
- * this module has nothing to say about cost it nothing. */
-static int wanted(request_rec *r)
-{
-    return dir_conf(r)->export_vars == 1 || decider(r) != NULL;
 }
 
 /* Runs first among fixups so that mod_rewrite's per-directory rules and
@@ -841,15 +877,20 @@ static int logging_fixups(request_rec *r)
 {
     certauthz_req_t *rq = ap_get_module_config(r->request_config,
                                                &certauthz_module);
+    request_rec *d;
 
     if (rq != NULL && rq->ran) {
         rq->authorized = 1;
         settle(rq);
     }
-    if (wanted(r)) {
-        publish(r);
+    /* The notes and variables are wanted when a cert-* provider decided r
+     * (or the request it answers), or the variables are exported.
+     * Requests this module has nothing to say about cost it nothing. */
+    d = decider(r);
+    if (d != NULL || dir_conf(r)->export_vars == 1) {
+        publish(r, d);
     }
-    set_user(r);
+    set_user(r, d);
     return DECLINED;
 }
 
@@ -857,8 +898,10 @@ static int logging_fixups(request_rec *r)
  * headers of the error response read the variables from here. */
 static void logging_insert_error_filter(request_rec *r)
 {
-    if (decider(r) != NULL) {
-        publish(r);
+    request_rec *d = decider(r);
+
+    if (d != NULL) {
+        publish(r, d);
     }
 }
 
@@ -881,9 +924,9 @@ static int logging_log_transaction(request_rec *r)
                                                       : rq->reason]);
     }
     if (d != NULL || dir_conf(r)->export_vars == 1) {
-        publish(r);
+        publish(r, d);
     }
-    set_user(r);
+    set_user(r, d);
     return DECLINED;
 }
 
@@ -979,7 +1022,7 @@ static authz_status record(request_rec *r, certauthz_req_t *rq,
      * (Require expr "%{ENV:CERTAUTHZ_DEVICE} ..."); without the export the
      * fields are only computed when something reads them. */
     if (dir_conf(r)->export_vars == 1) {
-        publish(r);
+        publish(r, decider(r));
     }
     if (reason == CERTAUTHZ_REASON_OK) {
         return AUTHZ_GRANTED;
@@ -987,7 +1030,7 @@ static authz_status record(request_rec *r, certauthz_req_t *rq,
     if (!APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         return AUTHZ_DENIED;
     }
-    fields = field_values(r, NULL);
+    fields = field_values(r, decider(r));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0002)
                   "denied: device=\"%s\" reason=%s rule=\"%s\" uri=%s",
                   fields[CERTAUTHZ_FIELD_DEVICE],

@@ -89,8 +89,9 @@ fi
 if [ "${CERTAUTHZ_SOAK:-0}" = 1 ]; then
     TEST_VERBOSE=1 perl scripts/harness.pl t/soak/*.t || status=1
 else
+    # CERTAUTHZ_TESTS="t/x.t ..." runs only those (while working on them).
     # shellcheck disable=SC2086
-    perl scripts/harness.pl $UNIT $MEMCHECK t/*.t || status=1
+    perl scripts/harness.pl ${CERTAUTHZ_TESTS:-$UNIT $MEMCHECK t/*.t} || status=1
 fi
 stop
 
@@ -131,7 +132,8 @@ WRAP
     PORT=$(free_port)
     APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" \
         -httpd "$(pwd)/build/asan/httpd" -defines CERTAUTHZ_ASAN -start-httpd
-    perl scripts/harness.pl t/*.t || status=1
+    # shellcheck disable=SC2086
+    perl scripts/harness.pl ${CERTAUTHZ_TESTS:-t/*.t} || status=1
     stop
     if grep -E 'ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' \
         t/logs/error_log >/dev/null 2>&1; then

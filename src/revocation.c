@@ -1517,10 +1517,13 @@ struct certauthz_revsrc {
      * most recently loaded by any process, or NULL without a cache. */
     const char *pointer;
     /* Guards current, next_check, checking and the error fields.  Only the
-     * thread that set `checking` reads the file or touches `failed`. */
+     * thread that set `checking` reads the file or touches `failed`.
+     * next_check and generation are also read without it (atomically, by
+     * certauthz_revsrc_unchanged), so they are written atomically too. */
     apr_thread_mutex_t *mutex;
     certauthz_revlist_t *current;
     apr_time_t next_check;
+    apr_uint64_t generation;    /* bumped each time current is replaced */
     int checking;
     filesig_t failed;           /* the version that failed, reported once */
     char last_error[1024];      /* "" when the last check succeeded */
@@ -1672,6 +1675,7 @@ static void swap_in(certauthz_revsrc_t *src, certauthz_revlist_t *nl)
 
     apr_thread_mutex_lock(src->mutex);
     src->current = nl;
+    __atomic_add_fetch(&src->generation, 1, __ATOMIC_RELEASE);
     apr_thread_mutex_unlock(src->mutex);
     /* Nobody maps the old version's index any more once it is replaced:
      * processes that hold it keep their mapping, and newer ones load or
@@ -1741,7 +1745,9 @@ static void check_file(certauthz_revsrc_t *src, apr_time_t now,
          * stable for a second. */
         apr_thread_mutex_lock(src->mutex);
         if (sig_mtime(&sig) + APR_USEC_PER_SEC < src->next_check) {
-            src->next_check = sig_mtime(&sig) + APR_USEC_PER_SEC;
+            __atomic_store_n(&src->next_check,
+                             sig_mtime(&sig) + APR_USEC_PER_SEC,
+                             __ATOMIC_RELEASE);
         }
         apr_thread_mutex_unlock(src->mutex);
         fall_back(src, now, log, baton);
@@ -1753,7 +1759,8 @@ static void check_file(certauthz_revsrc_t *src, apr_time_t now,
     err = load(tmp, src->path, &src->opts, &nl, &retry);
     if (err != NULL && retry) {
         apr_thread_mutex_lock(src->mutex);
-        src->next_check = now + APR_USEC_PER_SEC;
+        __atomic_store_n(&src->next_check, now + APR_USEC_PER_SEC,
+                         __ATOMIC_RELEASE);
         apr_thread_mutex_unlock(src->mutex);
         fall_back(src, now, log, baton);
     }
@@ -1839,7 +1846,8 @@ certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
     apr_thread_mutex_lock(src->mutex);
     if (!src->checking && now >= src->next_check) {
         src->checking = check = 1;
-        src->next_check = now + apr_time_from_sec(interval);
+        __atomic_store_n(&src->next_check, now + apr_time_from_sec(interval),
+                         __ATOMIC_RELEASE);
     }
     else {
         l = src->current;
@@ -1857,6 +1865,19 @@ certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
 
     warn_if_stale(src, l, now, log, baton);
     return l;
+}
+
+apr_uint64_t certauthz_revsrc_generation(const certauthz_revsrc_t *src)
+{
+    return __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE);
+}
+
+int certauthz_revsrc_unchanged(const certauthz_revsrc_t *src, apr_time_t now,
+                               apr_uint64_t generation)
+{
+    return now < __atomic_load_n(&src->next_check, __ATOMIC_ACQUIRE)
+           && __atomic_load_n(&src->generation, __ATOMIC_ACQUIRE)
+                  == generation;
 }
 
 void certauthz_revsrc_info(certauthz_revsrc_t *src, apr_pool_t *p,

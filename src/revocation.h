@@ -101,6 +101,17 @@ certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
                                               certauthz_revlog_fn *log,
                                               void *baton);
 
+/* The generation of a source's current list: it changes whenever another
+ * list replaces it.  Read it before certauthz_revsrc_acquire: a result
+ * computed from the acquired list then holds for that generation. */
+apr_uint64_t certauthz_revsrc_generation(const certauthz_revsrc_t *src);
+
+/* Whether a result computed at `generation` still holds at `now`: the list
+ * was not replaced since, and no check of the file is due (a due check must
+ * go through certauthz_revsrc_acquire).  Takes no lock. */
+int certauthz_revsrc_unchanged(const certauthz_revsrc_t *src, apr_time_t now,
+                               apr_uint64_t generation);
+
 /* The status of a source at `now`, allocated from p. */
 void certauthz_revsrc_info(certauthz_revsrc_t *src, apr_pool_t *p,
                            apr_time_t now, certauthz_revinfo_t *info);

@@ -9,7 +9,7 @@ use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 43;
+plan tests => 45;
 
 umask 022;  # the files we write are read by httpd's children (nobody)
 my $rev = pki('rev');
@@ -92,12 +92,20 @@ is(get_status('rev_formats', '/p/valid'), 403,
 # --- reload by rename ----------------------------------------------------
 is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 200,
    'reload: not revoked before the list names it');
+# A connection kept open across the reload: its earlier verdict must not
+# outlive the list it came from.
+my $held = ka_connect('rev_reload', cert => 'rv_reload');
+is(ka_get($held, '/p/valid'), 200,
+   'reload: a kept-alive connection is let in before the list names it');
 $mark = error_log_mark();
 replace($reload, "# revoked\n0x4005\n");
 my $t0 = time;
 sleep 2.2;  # one second of stability, then one interval
 is(get_status('rev_reload', '/p/valid', cert => 'rv_reload'), 403,
    'reload: a renamed file is used without a restart');
+is(ka_get($held, '/p/valid'), 403,
+   'reload: ...and the next request on the connection kept open is refused');
+close $held;
 like(error_log_since($mark), qr/\[certauthz:notice\].*\Q$reload\E: reloaded, 1 entries \(list\)/,
      'reload: logged at notice with the entry count');
 is(get_status('rev_reload', '/p/valid', cert => 'client'), 200,

@@ -12,7 +12,7 @@ use Apache::Test ();
 use Apache::TestConfig ();
 
 our @EXPORT = qw(pki port get_status get_response keepalive_statuses
-                 error_log_since error_log_mark t_path);
+                 ka_connect ka_get error_log_since error_log_mark t_path);
 
 sub t_path { Apache::Test::vars('t_dir') . '/' . join('/', @_) }
 sub pki { t_path('pki', 'out', @_) }
@@ -47,8 +47,10 @@ sub get_status { get_response(@_)->code }
 
 # Several GETs on one TLS connection; returns the list of status codes and
 # dies when the server closed the connection early.
-sub keepalive_statuses {
-    my ($vhost, $paths, %o) = @_;
+# ka_connect(VHOST, cert => NAME, tls => VERSION) -> an open TLS connection;
+# ka_get(SOCKET, PATH) -> the status of one request on it, its body read.
+sub ka_connect {
+    my ($vhost, %o) = @_;
     my %ssl = (PeerHost => '127.0.0.1', PeerPort => port($vhost),
                SSL_ca_file => pki('ca.crt'), SSL_hostname => 'localhost',
                SSL_verifycn_name => 'localhost', SSL_verifycn_scheme => 'http',
@@ -60,33 +62,41 @@ sub keepalive_statuses {
     $ssl{SSL_version} = $o{tls} if $o{tls};
     my $s = IO::Socket::SSL->new(%ssl)
         or die "connect: $IO::Socket::SSL::SSL_ERROR";
-    my @codes;
-    for my $path (@$paths) {
-        print $s "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
-        my $status = <$s>;
-        defined $status or die "connection closed before $path";
-        my ($code) = $status =~ m{^HTTP/1\.\d (\d+)} or die "bad status $status";
-        my ($len, $chunked) = (0, 0);
-        while (defined(my $h = <$s>)) {
-            last if $h eq "\r\n";
-            $len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
-            $chunked = 1 if $h =~ /^Transfer-Encoding:\s*chunked/i;
-        }
-        if ($chunked) {
-            while (1) {
-                my $l = <$s>;
-                my $n = hex $l;
-                my $buf;
-                read($s, $buf, $n + 2) if $n;
-                if (!$n) { <$s>; last }
-            }
-        }
-        elsif ($len) {
-            my $buf;
-            read($s, $buf, $len);
-        }
-        push @codes, $code;
+    return $s;
+}
+
+sub ka_get {
+    my ($s, $path) = @_;
+    print $s "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    my $status = <$s>;
+    defined $status or die "connection closed before $path";
+    my ($code) = $status =~ m{^HTTP/1\.\d (\d+)} or die "bad status $status";
+    my ($len, $chunked) = (0, 0);
+    while (defined(my $h = <$s>)) {
+        last if $h eq "\r\n";
+        $len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
+        $chunked = 1 if $h =~ /^Transfer-Encoding:\s*chunked/i;
     }
+    if ($chunked) {
+        while (1) {
+            my $l = <$s>;
+            my $n = hex $l;
+            my $buf;
+            read($s, $buf, $n + 2) if $n;
+            if (!$n) { <$s>; last }
+        }
+    }
+    elsif ($len) {
+        my $buf;
+        read($s, $buf, $len);
+    }
+    return $code;
+}
+
+sub keepalive_statuses {
+    my ($vhost, $paths, %o) = @_;
+    my $s = ka_connect($vhost, %o);
+    my @codes = map { ka_get($s, $_) } @$paths;
     close $s;
     return @codes;
 }

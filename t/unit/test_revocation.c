@@ -565,10 +565,12 @@ static void test_reload(ca_t *ca1)
     certauthz_revinfo_t info;
     const char *path = puts_("reload.txt", "1001\n");
     apr_time_t now;
+    apr_uint64_t gen;
 
     o.cache_dir = tpath("cache");
     ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
        "reload: source created");
+    gen = certauthz_revsrc_generation(src);
     held = certauthz_revsrc_acquire(src, apr_time_now(), 1, logcb, NULL);
 
     puts_("reload.txt", "1002\n");
@@ -577,10 +579,21 @@ static void test_reload(ca_t *ca1)
     ok(certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == REVOKED,
        "reload: within the interval the file is not looked at");
     certauthz_revlist_release(l);
+    ok(certauthz_revsrc_unchanged(src, now, gen),
+       "reload: within the interval a verdict on the list still holds");
+    ok(!certauthz_revsrc_unchanged(src, now + apr_time_from_sec(2), gen),
+       "reload: once a check of the file is due, it no longer does");
 
     logged_notices = 0;
     now += apr_time_from_sec(2);
     l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revsrc_generation(src) != gen
+           && !certauthz_revsrc_unchanged(src, now, gen),
+       "reload: a swapped-in list has a new generation; verdicts on the "
+       "old one no longer hold");
+    gen = certauthz_revsrc_generation(src);
+    ok(certauthz_revsrc_unchanged(src, now, gen),
+       "reload: ...and verdicts on the new one do");
     ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
            && certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == OK_,
        "reload: after the interval a renamed file is swapped in");
@@ -595,6 +608,8 @@ static void test_reload(ca_t *ca1)
     puts_("reload.txt", "1003\nnot-a-serial\n");
     now += apr_time_from_sec(2);
     l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
+    ok(certauthz_revsrc_generation(src) == gen,
+       "reload: a malformed file leaves the generation as it was");
     ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
            && certauthz_revlist_check(l, cert(ca1, 0x1003), now, 0) == OK_,
        "reload: a malformed file keeps the last good list");
