@@ -43,6 +43,8 @@ my $SECONDS = $ENV{BENCH_SECONDS} || ($QUICK ? 1 : 3);
 my $CONC = $ENV{BENCH_CONCURRENCY} || 8;
 my $OUT = $ENV{BENCH_OUT}
     || ($QUICK ? 'build/bench/PERFORMANCE.quick.md' : 'docs/PERFORMANCE.md');
+# Relative to the top of the tree unless absolute.
+$OUT = "$TOP/$OUT" unless $OUT =~ m{^/};
 my $BUILD = "$TOP/build/bench";
 my $LISTS = "$BUILD/lists";
 my $PKI = "$BUILD/pki";
@@ -910,8 +912,8 @@ if (-f $OUT && open(my $f, '<', $OUT)) {
     my $old = join('', <$f>);
     $notes = $1 if $old =~ /(\n<!-- analysis -->\n.*)\z/s;
 }
-make_path(dirname("$TOP/$OUT"));
-open(my $o, '>', "$TOP/$OUT") or fail("$OUT: $!");
+make_path(dirname($OUT));
+open(my $o, '>', $OUT) or fail("$OUT: $!");
 print $o $text, $notes;
 close $o;
 say "bench: written to $OUT";
