@@ -505,7 +505,22 @@ sub rounds
         }
         say "  round $n: ", join(', ', @line);
     }
-    return { map { my $l = $_; $l => { map { $_ => median(@{ $r{$l}{$_} }) } keys %{ $r{$l} } } } keys %r };
+    # Medians of each figure, and the requests/s of every round (for
+    # paired ratios, see paired()).
+    return { map { my $l = $_; $l => { (map { $_ => median(@{ $r{$l}{$_} }) } keys %{ $r{$l} }),
+                                       rounds => $r{$l}{rps} } } keys %r };
+}
+
+# The ratio of two variants' requests/s: the median over the rounds of the
+# ratio within each round.  Variants of one round ran back to back, so a
+# slow spell of the machine weighs on both sides of each ratio.
+sub paired
+{
+    my ($h, $a, $b) = @_;
+    return undef unless $h->{$a} && $h->{$b};
+    my ($x, $y) = ($h->{$a}{rounds}, $h->{$b}{rounds});
+    my @q = map { $y->[$_] > 0 ? $x->[$_] / $y->[$_] : () } 0 .. $#$x;
+    return @q ? median(@q) : undef;
 }
 
 # ------------------------------------------------------------------
@@ -738,12 +753,6 @@ sub machine
             $ssl_v, "ab $ab_v");
 }
 
-sub ratio
-{
-    my ($a, $b) = @_;
-    return (defined $a && defined $b && $b > 0) ? $a / $b : undef;
-}
-
 sub verdict
 {
     my ($ok) = @_;
@@ -797,15 +806,16 @@ sub report
     push @m, '';
 
     push @m, '## Keep-alive, client certificate (`ab -k -E`), mpm_event', '',
-        'Requests/s is what ab saw; server CPU is user + system time of httpd (parent and children, '
-        . 'from /proc) per request, a figure other load on the machine disturbs much less. '
-        . 'ab CPU is the share of one CPU ab itself used (near 1.0: ab was the limit).', '',
+        'Requests/s is what ab saw (median over the rounds); the ratios are paired: the median over '
+        . 'the rounds of the ratio within each round. Server CPU is user + system time of httpd '
+        . '(parent and children, from /proc) per request, a figure other load on the machine '
+        . 'disturbs much less. ab CPU is the share of one CPU ab itself used (near 1.0: ab was the limit).', '',
         '| variant | requests/s (median) | × all granted | × mod_ssl expr | server CPU µs/request | ab CPU |',
         '|---|---|---|---|---|---|';
     for my $r (@ka_rows) {
         my $v = $ka{ $r->[1] };
         push @m, sprintf('| %s | %.0f | %.3f | %.3f | %.1f | %.2f |', $r->[0], $v->{rps},
-            ratio($v->{rps}, $ka{all}{rps}), ratio($v->{rps}, $ka{expr}{rps}),
+            paired(\%ka, $r->[1], 'all'), paired(\%ka, $r->[1], 'expr'),
             $v->{cpu_us}, $v->{ab_cpu});
     }
     push @m, '', '## New connections (`ab -E`, no keep-alive), mpm_event', '',
@@ -813,10 +823,10 @@ sub report
         '|---|---|---|---|---|---|';
     for my $r (@nc_rows) {
         my $v = $nc{ $r->[1] };
-        my $base = $r->[1] eq 'mod+list' ? $nc{mod} : $nc{all};
+        my $base = $r->[1] eq 'mod+list' ? 'mod' : 'all';
         push @m, sprintf('| %s | %.1f | %.3f | %s | %.0f | %.2f |', $r->[0], $v->{rps},
-            ratio($v->{rps}, $nc{all}{rps}),
-            $r->[1] =~ /\+/ ? sprintf('%.3f', ratio($v->{rps}, $base->{rps})) : '',
+            paired(\%nc, $r->[1], 'all'),
+            $r->[1] =~ /\+/ ? sprintf('%.3f', paired(\%nc, $r->[1], $base)) : '',
             $v->{cpu_us}, $v->{ab_cpu});
     }
     push @m, '', '## Memory and start-up', '',
@@ -859,10 +869,9 @@ sub report
     my $lookup = $micro{'lookup-hit'}{ns} // $micro{'lookup-miss'}{ns};
     my $load = $micro{'load-plain'}{ns};
     my $dec = $micro{'decision-subject5'}{ns};
-    my $rps = sub { my ($h, $k) = @_; return $h->{$k} ? $h->{$k}{rps} : undef };
-    my $ka_all = ratio($rps->(\%ka, 'mod+list'), $rps->(\%ka, 'all'));
-    my $ka_expr = ratio($rps->(\%ka, 'mod+list'), $rps->(\%ka, 'expr'));
-    my $nc_list = ratio($rps->(\%nc, 'mod+list'), $rps->(\%nc, 'mod'));
+    my $ka_all = paired(\%ka, 'mod+list', 'all');
+    my $ka_expr = paired(\%ka, 'mod+list', 'expr');
+    my $nc_list = paired(\%nc, 'mod+list', 'mod');
     my @deltas = map { ($_->{child_priv} - $none{ $_->{mpm} }) / 1024 }
         grep { $_->{setup} eq 'list' } @mem_rows;
     my $worst = @deltas ? (sort { $b <=> $a } @deltas)[0] : undef;
