@@ -13,7 +13,7 @@ use JSON::PP ();
 use POSIX qw(floor);
 use Time::Local qw(timegm);
 
-plan tests => 165;
+plan tests => 178;
 binmode(Test::More->builder->$_, ':encoding(UTF-8)')
     for qw(output failure_output todo_output);
 
@@ -249,6 +249,20 @@ for my $c (sort keys %hostile) {
     my $h = logged('certauthz_log', '/p/valid', cert => 'utf8cl');
     is($h->{fields}{device}, 'Zo\xc3\xab \xce\xa9 \xf0\x9f\x94\x91',
        '%{device}Z writes non-ASCII as \\xhh, as mod_log_config does');
+}
+
+# subject and issuer are the RFC 4514 strings OpenSSL (and so mod_ssl)
+# makes, whichever way the module read the names: plain names are read
+# directly from the DER, the others through OpenSSL.
+for my $c (qw(client rules-evil rules-multi rules-tprint rules-tutf8 rules-tbmp
+              quotecl newlinecl bslashcl utf8cl devcl rules-long rv_list)) {
+    my $o = openssl_facts($c);
+    my $h = logged('certauthz_log', '/p/valid', cert => $c);
+    my $got = $h->{json} || {};
+    ok(defined $got->{subject} && $got->{subject} eq $o->{subject}
+           && defined $got->{issuer} && $got->{issuer} eq $o->{issuer},
+       "$c: subject and issuer as OpenSSL writes them ($o->{subject})")
+        or diag("got subject " . ($got->{subject} // 'undef'));
 }
 
 # ------------------------------------------------------------------
