@@ -108,8 +108,8 @@ typedef enum {
 /*
  * Read a DER Name (tag and length included) into dn, its RFC 4514 string
  * (*str, may be NULL) and its key (key, may be NULL).  Names made only of
- * single-valued RDNs of common attributes with printable ASCII values are
- * read directly; any other name goes through OpenSSL's d2i_X509_NAME and
+ * single-valued RDNs of common attributes with printable ASCII values (or
+ * well-formed UTF-8 in a UTF8String) are read directly; any other name goes through OpenSSL's d2i_X509_NAME and
  * X509_NAME_print_ex, whose results the direct reading reproduces exactly
  * (t/unit/test_names.c, fuzz/fuzz_name.c).  Returns NULL, or a message when
  * the name is malformed.

@@ -33,6 +33,7 @@ static inline int same_reading(apr_pool_t *p, const unsigned char *der,
         return 0;
     }
     if (ea != NULL) {
+        *why = "both refuse the name";
         return 1;
     }
     if (strcmp(sa, sb) != 0) {
