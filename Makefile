@@ -4,7 +4,7 @@
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
 CC ?= cc
 
-SRC_C = src/certinfo.c src/reason.c src/rule.c src/hexid.c src/logfields.c \
+SRC_C = src/certinfo.c src/utf8.c src/reason.c src/rule.c src/hexid.c src/logfields.c \
 	src/status.c src/revocation.c
 SRC_H = $(SRC_C:.c=.h)
 LIBS = -lcrypto -lpcre2-8

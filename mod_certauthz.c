@@ -438,9 +438,10 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 }
 
 /*
- * OK, REVOKED or CRL_STALE for the request's server: a few hash probes per
- * source.  Each list is referenced while it is consulted, so a reload never
- * pulls it from under the lookup.
+ * OK, REVOKED or CRL_STALE for the connection's certificate (cc->cert) on
+ * the request's server: a few hash probes per source.  Each list is
+ * referenced while it is consulted, so a reload never pulls it from under
+ * the lookup.
  *
  * The verdict on a connection's certificate is kept on the connection and
  * reused by its next requests while every source still has the same list,
@@ -450,9 +451,9 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
  * accesses into a large index, which cost more than their instructions.
  */
 static certauthz_reason_e revocation_reason(request_rec *r,
-                                            certauthz_conn_t *cc,
-                                            const certauthz_cert_t *cert)
+                                            certauthz_conn_t *cc)
 {
+    const certauthz_cert_t *cert = cc->cert;
     certauthz_srv_conf_t *sc = ap_get_module_config(r->server->module_config,
                                                     &certauthz_module);
     certauthz_reason_e reason = CERTAUTHZ_REASON_OK;
@@ -466,7 +467,7 @@ static certauthz_reason_e revocation_reason(request_rec *r,
     now = apr_time_now();
     interval = sc->check_interval != UNSET ? sc->check_interval
                                            : REVOCATION_DEFAULT_INTERVAL;
-    if (cc->cert == cert && cc->rev_sc == (const void *)sc
+    if (cc->rev_sc == (const void *)sc
         && cc->rev_sec == (apr_int64_t)apr_time_sec(now)) {
         for (i = 0; i < n; i++) {
             if (!certauthz_revsrc_unchanged(
@@ -479,7 +480,7 @@ static certauthz_reason_e revocation_reason(request_rec *r,
             return cc->rev_reason;
         }
     }
-    if (cc->cert == cert && cc->rev_n < n) {
+    if (cc->rev_n < n) {
         cc->rev_gen = apr_palloc(cc->pool, sizeof(apr_uint64_t) * n);
         cc->rev_n = n;
     }
@@ -498,15 +499,11 @@ static certauthz_reason_e revocation_reason(request_rec *r,
         if (got > reason) {
             reason = got;
         }
-        if (cc->cert == cert) {
-            cc->rev_gen[i] = gen;
-        }
+        cc->rev_gen[i] = gen;
     }
-    if (cc->cert == cert) {
-        cc->rev_sc = sc;
-        cc->rev_sec = (apr_int64_t)apr_time_sec(now);
-        cc->rev_reason = reason;
-    }
+    cc->rev_sc = sc;
+    cc->rev_sec = (apr_int64_t)apr_time_sec(now);
+    cc->rev_reason = reason;
     return reason;
 }
 
@@ -638,7 +635,7 @@ static certauthz_req_t *identity(request_rec *r)
         rq->cert = NULL;
         return rq;
     }
-    rq->id_reason = revocation_reason(r, cc, rq->cert);
+    rq->id_reason = revocation_reason(r, cc);
     return rq;
 }
 

@@ -3,6 +3,7 @@
  * certificate, once, into immutable pool memory.
  */
 #include "certinfo.h"
+#include "utf8.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -324,45 +325,6 @@ static int esc_2253(unsigned char ch, apr_size_t i, apr_size_t n)
     }
 }
 
-/* The length of the well-formed UTF-8 character of 2 to 4 bytes at s
- * (RFC 3629: no overlong form, no surrogate, nothing above U+10FFFF, as
- * ASN1_STRING_to_UTF8 requires), or 0. */
-static apr_size_t utf8_len(const unsigned char *s, apr_size_t n)
-{
-    apr_uint32_t c;
-    apr_size_t len, i;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        c = s[0] & 0x1f;
-    }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        c = s[0] & 0x0f;
-    }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        c = s[0] & 0x07;
-    }
-    else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000)
-        || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff) {
-        return 0;
-    }
-    return len;
-}
-
 /*
  * The direct reading of certauthz_name_parse: 1 when the name (content
  * octets of its SEQUENCE) was read, 0 when it is not of the shapes read
@@ -408,6 +370,7 @@ static int fast_name(apr_pool_t *p, const unsigned char *c, apr_size_t clen,
         }
         for (j = 0; j < val.len;) {
             unsigned char ch = val.val[j];
+            unsigned long cp;
             apr_size_t u;
 
             if (ch >= 0x20 && ch <= 0x7e) {
@@ -415,8 +378,10 @@ static int fast_name(apr_pool_t *p, const unsigned char *c, apr_size_t clen,
                 j++;
             }
             else if (ch >= 0x80 && val.tag == V_ASN1_UTF8STRING
-                     && (u = utf8_len(val.val + j, val.len - j)) != 0) {
-                /* Kept as they are, in the value and in the string. */
+                     && (u = certauthz_utf8_char(val.val + j, val.len - j,
+                                                 &cp)) != 0) {
+                /* Well-formed UTF-8, as ASN1_STRING_to_UTF8 requires: kept
+                 * as it is, in the value and in the string. */
                 slen += u;
                 j += u;
             }

@@ -3,6 +3,7 @@
  * encodings, escaped text and JSON.
  */
 #include "logfields.h"
+#include "utf8.h"
 
 #include <string.h>
 #include <strings.h>
@@ -163,47 +164,6 @@ const char *certauthz_devid_value(const certauthz_devid_t *src,
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of the well-formed UTF-8 character at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF) and its code point, or 0
- * when the bytes at s are not one. */
-static apr_size_t utf8_char(const unsigned char *s, apr_size_t n,
-                            unsigned long *cp)
-{
-    unsigned long c = s[0], min;
-    apr_size_t len, i;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, c &= 0x1f, min = 0x80;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, c &= 0x0f, min = 0x800;
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, c &= 0x07, min = 0x10000;
-    }
-    else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        return 0;
-    }
-    *cp = c;
-    return len;
-}
-
 /* Characters that are never written as themselves: controls (a log reader
  * or terminal acts on them; U+0085 is a line break to some), the line and
  * paragraph separators (line breaks to JavaScript and many viewers), and
@@ -235,7 +195,7 @@ char *certauthz_escape_text(apr_pool_t *p, const char *s, apr_size_t len,
             continue;
         }
         if (keep_utf8 && c >= 0x80
-            && (n = utf8_char(u + i, len - i, &cp)) > 0
+            && (n = certauthz_utf8_char(u + i, len - i, &cp)) > 0
             && !unsafe_char(cp)) {
             memcpy(d, u + i, n);
             d += n;
@@ -275,7 +235,7 @@ char *certauthz_json_string(apr_pool_t *p, const char *s, apr_size_t len)
     *d++ = '"';
     while (i < len) {
         unsigned long cp;
-        apr_size_t n = utf8_char(u + i, len - i, &cp);
+        apr_size_t n = certauthz_utf8_char(u + i, len - i, &cp);
 
         if (n == 0) {
             /* One replacement character per byte that starts no
