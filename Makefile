@@ -75,7 +75,7 @@ memcheck: $(UNIT_BIN)
 # One keep-alive connection of 100,000 requests must not grow the memory of
 # the child serving it (t/soak/keepalive.t; about a minute).
 soak: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(TEST_TOOLS)
 	@CERTAUTHZ_SOAK=1 sh scripts/run-tests.sh
 
 # The module built with AddressSanitizer and UndefinedBehaviorSanitizer, for
@@ -113,8 +113,15 @@ build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
+# Test clients the server suite runs (t/tools/).
+TEST_TOOLS = build/tools/tls_client
+
+build/tools/%: t/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(WFLAGS) -o $@ $< -lssl -lcrypto
+
 test: deps
-	@$(MAKE) --no-print-directory all unit asan
+	@$(MAKE) --no-print-directory all unit asan $(TEST_TOOLS)
 	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
 demo: deps
@@ -150,4 +157,4 @@ clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
 	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
-	    t/htdocs/index.html demo/run t/logs.asan
+	    t/htdocs/index.html demo/run t/logs.*
