@@ -120,7 +120,8 @@ typedef struct certauthz_ident {
     const char *pem;
     const certauthz_cert_t *cert;   /* state OK only */
     /* Fields that depend on the certificate alone, made once: text in
-     * both escapings and JSON values, NULL for the others. */
+     * both escapings and JSON values, NULL for the others.  The device
+     * field is the one of the default CertAuthzDeviceId. */
     const char *text[2][CERTAUTHZ_FIELD_COUNT];
     const char *json[CERTAUTHZ_FIELD_COUNT];
     /* The revocation verdict and what it was computed from (see
@@ -140,6 +141,13 @@ typedef struct {
     const char *text_json;          /* text as a JSON string */
     int negated;                    /* written as "Require not ..." */
 } certauthz_require_t;
+
+/* The decision of a request (mod_certauthz_authz.c). */
+typedef struct {
+    certauthz_decision_e decision;
+    certauthz_reason_e reason;
+    const certauthz_require_t *rule;
+} certauthz_outcome_t;
 
 /* Per request (r->request_config). */
 typedef struct {
@@ -162,11 +170,11 @@ typedef struct {
     int counted;
 
     /* Field values made for this request (mod_certauthz_log.c), both
-     * escapings, with what they were made from. */
+     * escapings, with what they were made from: the request whose
+     * identity and decision they show, and that decision. */
     const char **fields[2];
-    const void *fields_from[2];     /* the decider */
-    unsigned fields_stamp[2];       /* the decider's stamp */
-    unsigned stamp;                 /* bumped whenever the decision moves */
+    const void *fields_from[2];
+    certauthz_outcome_t fields_outcome[2];
     const char **published;         /* the values r's notes were set from */
     int exported;
 } certauthz_req_t;
@@ -179,12 +187,6 @@ void certauthz_register_identity_hooks(void);
 /* ------------------------------------------------------------------ */
 /* Decision (mod_certauthz_authz.c)                                    */
 
-typedef struct {
-    certauthz_decision_e decision;
-    certauthz_reason_e reason;
-    const certauthz_require_t *rule;
-} certauthz_outcome_t;
-
 /* The request of r's chain whose cert-* decision r reports (r, an earlier
  * request of an internal redirect, or the request a subrequest belongs
  * to), or NULL when no cert-* provider ran for any of them. */
@@ -193,10 +195,11 @@ request_rec *certauthz_decider(request_rec *r);
 void certauthz_outcome(request_rec *r, request_rec *d,
                        certauthz_outcome_t *out);
 /* The request (r) is over as far as access control goes: an error
- * response or its log line.  Logs a refusal, once per refused request. */
-void certauthz_request_ended(request_rec *r);
-/* Count the decision of r's chain in the counters, once. */
-void certauthz_count_once(request_rec *r);
+ * response or its log line.  Logs a refusal, once per refused request;
+ * returns r's decider. */
+request_rec *certauthz_request_ended(request_rec *r);
+/* Count the decision of r's chain (decided by d) in the counters, once. */
+void certauthz_count_once(request_rec *r, request_rec *d);
 void certauthz_register_authz(apr_pool_t *p);
 
 /* ------------------------------------------------------------------ */

@@ -51,7 +51,6 @@ static authz_status record(request_rec *r, certauthz_req_t *rq,
     else {
         against(rq, req, reason);
     }
-    rq->stamp++;
     /* Exported variables are visible to the Require lines that follow
      * (Require expr "%{ENV:CERTAUTHZ_DEVICE} ..."). */
     if (certauthz_dir_conf(r)->export_vars == 1) {
@@ -134,32 +133,30 @@ static int authz_passed(request_rec *r)
     certauthz_req_t *rq = ap_get_module_config(r->request_config,
                                                &certauthz_module);
 
-    if (rq != NULL && rq->ran && !rq->authorized) {
+    if (rq != NULL && rq->ran) {
         rq->authorized = 1;
-        rq->stamp++;
     }
     return DECLINED;
 }
 
-void certauthz_request_ended(request_rec *r)
+request_rec *certauthz_request_ended(request_rec *r)
 {
     certauthz_req_t *rq = ap_get_module_config(r->request_config,
                                                &certauthz_module);
     request_rec *d;
     certauthz_outcome_t o;
 
-    if (rq != NULL && !rq->ended) {
+    if (rq != NULL) {
         rq->ended = 1;
-        rq->stamp++;
     }
     d = certauthz_decider(r);
     if (d == NULL) {
-        return;
+        return NULL;
     }
     rq = certauthz_req(d);
     certauthz_outcome(r, d, &o);
     if (o.decision != CERTAUTHZ_DECISION_DENIED || rq->denial_logged) {
-        return;
+        return d;
     }
     /* One line per refused request, however many lines refused it. */
     rq->denial_logged = 1;
@@ -171,11 +168,11 @@ void certauthz_request_ended(request_rec *r)
                       v[CERTAUTHZ_FIELD_DEVICE], v[CERTAUTHZ_FIELD_REASON],
                       v[CERTAUTHZ_FIELD_RULE], d->uri);
     }
+    return d;
 }
 
-void certauthz_count_once(request_rec *r)
+void certauthz_count_once(request_rec *r, request_rec *d)
 {
-    request_rec *d = certauthz_decider(r);
     certauthz_req_t *rq;
     certauthz_outcome_t o;
 

@@ -119,11 +119,12 @@ static const char *ssl_var(request_rec *r, const char *name)
 }
 
 /* The fields that depend on the certificate (and the verify result) alone,
- * made once per identity. */
+ * made once per identity; the device field for the default
+ * CertAuthzDeviceId (subject:CN), which most locations use. */
 static void ident_fields(certauthz_ident_t *id)
 {
     static const int per_ident[] = {
-        CERTAUTHZ_FIELD_SUBJECT, CERTAUTHZ_FIELD_ISSUER,
+        CERTAUTHZ_FIELD_DEVICE, CERTAUTHZ_FIELD_SUBJECT, CERTAUTHZ_FIELD_ISSUER,
         CERTAUTHZ_FIELD_SERIAL, CERTAUTHZ_FIELD_FINGERPRINT,
         CERTAUTHZ_FIELD_NOT_BEFORE, CERTAUTHZ_FIELD_NOT_AFTER,
         CERTAUTHZ_FIELD_SAN, CERTAUTHZ_FIELD_VERIFY

@@ -69,44 +69,59 @@ const char **certauthz_fields(request_rec *r, request_rec *d, int mode)
 {
     certauthz_req_t *own = certauthz_req(r);
     request_rec *x = d ? d : r;
-    unsigned stamp = certauthz_req(x)->stamp;
     certauthz_logrec_t rec;
     certauthz_outcome_t o;
-    certauthz_req_t *rq;
-    const char **v;
+    certauthz_req_t *rq = log_record(r, d, &rec, &o);
+    const char **v, *t;
     int f;
 
+    /* Made again only when the decision they show moved (during
+     * authorization, or from provisional to final). */
     if (own->fields[mode] != NULL && own->fields_from[mode] == (void *)x
-        && own->fields_stamp[mode] == stamp) {
+        && memcmp(&own->fields_outcome[mode], &o, sizeof(o)) == 0) {
         return own->fields[mode];
     }
-    rq = log_record(r, d, &rec, &o);
     v = apr_palloc(r->pool, sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
-    for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
-        const char *t = rq->ident != NULL ? rq->ident->text[mode][f] : NULL;
-
-        if (t == NULL) {
-            t = f == CERTAUTHZ_FIELD_RULE && o.rule != NULL
-                    ? o.rule->text_esc[mode]
-                    : certauthz_field_text(r->pool, &rec, f, mode);
+    if (rq->ident != NULL) {
+        /* The certificate's fields (and the verify result) as the
+         * identity made them once; the rest are the request's own. */
+        memcpy(v, rq->ident->text[mode], sizeof(char *) * CERTAUTHZ_FIELD_COUNT);
+        if (rec.devid != NULL && rec.devid != certauthz_devid_default()) {
+            v[CERTAUTHZ_FIELD_DEVICE] = certauthz_field_text(
+                r->pool, &rec, CERTAUTHZ_FIELD_DEVICE, mode);
         }
-        v[f] = t;
     }
+    else {
+        for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+            v[f] = "-";
+        }
+        v[CERTAUTHZ_FIELD_VERIFY] = certauthz_field_text(
+            r->pool, &rec, CERTAUTHZ_FIELD_VERIFY, mode);
+    }
+    v[CERTAUTHZ_FIELD_DAYS_LEFT] =
+        rec.cert != NULL
+            ? apr_off_t_toa(r->pool, (apr_off_t)certauthz_days_left(
+                                         rec.cert->not_after, rec.now))
+            : "-";
+    /* Names that need no escaping, and the rule escaped when compiled. */
+    t = certauthz_decision_name(o.decision);
+    v[CERTAUTHZ_FIELD_DECISION] = t != NULL ? t : "-";
+    t = certauthz_reason_name(o.reason);
+    v[CERTAUTHZ_FIELD_REASON] = t != NULL ? t : "-";
+    v[CERTAUTHZ_FIELD_RULE] = o.rule != NULL ? o.rule->text_esc[mode] : "-";
     own->fields[mode] = v;
     own->fields_from[mode] = x;
-    own->fields_stamp[mode] = stamp;
+    own->fields_outcome[mode] = o;
     return v;
 }
 
-void certauthz_publish(request_rec *r)
+static int exporting(request_rec *r, request_rec *d);
+
+static void certauthz_publish_for(request_rec *r, request_rec *d)
 {
-    request_rec *d = certauthz_decider(r);
     certauthz_req_t *own = certauthz_req(r);
     const char **v = certauthz_fields(r, d, CERTAUTHZ_TEXT_UTF8);
-    /* Either side may enable the export: the refused location or the
-     * ErrorDocument that explains the refusal. */
-    int export = certauthz_dir_conf(r)->export_vars == 1
-                 || (d != NULL && certauthz_dir_conf(d)->export_vars == 1);
+    int export = exporting(r, d);
     int first = own->published == NULL, f;
 
     if (own->published == v && own->exported >= export) {
@@ -129,6 +144,11 @@ void certauthz_publish(request_rec *r)
     own->exported = export;
 }
 
+void certauthz_publish(request_rec *r)
+{
+    certauthz_publish_for(r, certauthz_decider(r));
+}
+
 /* %{NAME}Z.  Escaped as mod_log_config escapes request headers; an
  * unknown NAME logs "-" (mod_log_config gives handlers no way to refuse a
  * format at configuration time). */
@@ -149,6 +169,9 @@ static const char *log_field(request_rec *r, char *a)
 
         if (rq->ident != NULL) {
             memcpy(known, rq->ident->json, sizeof(known));
+            if (rec.devid != NULL && rec.devid != certauthz_devid_default()) {
+                known[CERTAUTHZ_FIELD_DEVICE] = NULL;
+            }
         }
         else {
             memset(known, 0, sizeof(known));
@@ -183,9 +206,8 @@ static const char *device_user(request_rec *r, request_rec *x)
 
 /* CertAuthzUser On: the device id as the user of a request with an
  * established identity, unless another module set one. */
-static void set_user(request_rec *r)
+static void set_user_for(request_rec *r, request_rec *d)
 {
-    request_rec *d = certauthz_decider(r);
     request_rec *x = d ? d : r;
 
     if (r->user == NULL && certauthz_dir_conf(x)->user == 1) {
@@ -227,10 +249,20 @@ static int check_user_id(request_rec *r)
     return OK;
 }
 
+/* Whether r exports the variables: either side may enable it, the
+ * refused location or the ErrorDocument that explains the refusal. */
+static int exporting(request_rec *r, request_rec *d)
+{
+    return certauthz_dir_conf(r)->export_vars == 1
+           || (d != NULL && certauthz_dir_conf(d)->export_vars == 1);
+}
+
 /* Runs first among fixups so that mod_rewrite's per-directory rules and
  * mod_headers see the variables; for an ErrorDocument this is the
  * redirected request, which gets the refused request's values under their
- * own names (not only as REDIRECT_CERTAUTHZ_*). */
+ * own names (not only as REDIRECT_CERTAUTHZ_*).  Without the variables the
+ * notes wait for the log (log_transaction): set here, mod_http2 would copy
+ * them into every stream's response headers bucket for nothing. */
 static int log_fixups(request_rec *r)
 {
     request_rec *d = certauthz_decider(r);
@@ -238,11 +270,10 @@ static int log_fixups(request_rec *r)
     if (d != NULL && d != r) {
         certauthz_request_ended(r);
     }
-    /* Requests this module has nothing to say about cost it nothing. */
-    if (d != NULL || certauthz_dir_conf(r)->export_vars == 1) {
-        certauthz_publish(r);
+    if (exporting(r, d)) {
+        certauthz_publish_for(r, d);
     }
-    set_user(r);
+    set_user_for(r, d);
     return DECLINED;
 }
 
@@ -250,9 +281,11 @@ static int log_fixups(request_rec *r)
  * headers of the error response read the variables from here. */
 static void log_insert_error_filter(request_rec *r)
 {
-    certauthz_request_ended(r);
-    if (certauthz_decider(r) != NULL) {
-        certauthz_publish(r);
+    request_rec *d;
+
+    d = certauthz_request_ended(r);
+    if (d != NULL && exporting(r, d)) {
+        certauthz_publish_for(r, d);
     }
 }
 
@@ -260,13 +293,13 @@ static void log_insert_error_filter(request_rec *r)
  * their values when the access log line is written, also on a 403. */
 static int log_transaction(request_rec *r)
 {
-    certauthz_request_ended(r);
-    certauthz_count_once(r);
-    if (certauthz_decider(r) != NULL
-        || certauthz_dir_conf(r)->export_vars == 1) {
-        certauthz_publish(r);
+    request_rec *d = certauthz_request_ended(r);
+
+    certauthz_count_once(r, d);
+    if (d != NULL || certauthz_dir_conf(r)->export_vars == 1) {
+        certauthz_publish_for(r, d);
     }
-    set_user(r);
+    set_user_for(r, d);
     return DECLINED;
 }
 

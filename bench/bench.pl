@@ -280,11 +280,13 @@ my %REQUIRE = (
 );
 
 # write_conf(NAME, MPM, [VHOST...]) where VHOST = {port, list => 0|1,
-# crl => 0|1, locations => [names of %REQUIRE]}.
+# crl => 0|1, h2 => 0|1, locations => [names of %REQUIRE]}.
 sub write_conf
 {
     my ($name, $mpm, @vhosts) = @_;
     my $conf = "$RUN/$name.conf";
+    my $h2mod = (grep { $_->{h2} } @vhosts)
+        ? "LoadModule http2_module $LIBEXEC/mod_http2.so" : '';
     my $user = $> == 0 ? "User nobody\nGroup #" . ((getpwnam 'nobody')[3] // 65534) . "\n" : '';
     open(my $c, '>', $conf) or fail("$conf: $!");
     print $c <<"EOF";
@@ -300,6 +302,7 @@ LoadModule authz_core_module $LIBEXEC/mod_authz_core.so
 LoadModule socache_shmcb_module $LIBEXEC/mod_socache_shmcb.so
 LoadModule ssl_module $LIBEXEC/mod_ssl.so
 LoadModule certauthz_module $MODULE
+$h2mod
 $user
 PidFile "$RUN/$name.pid"
 ErrorLog "$RUN/$name.error.log"
@@ -322,6 +325,7 @@ Listen 127.0.0.1:$v->{port} https
     SSLCACertificateFile "$RUN/files/trusted.pem"
     SSLVerifyClient optional
 EOF
+        print $c "    Protocols h2 http/1.1\n" if $v->{h2};
         print $c "    CertAuthzRevocationFile \"$RUN/files/plain-$ENTRIES.txt\"\n"
             if $v->{list};
         print $c "    SSLCARevocationFile \"$RUN/files/crl-$ENTRIES.pem\"\n",
@@ -368,6 +372,9 @@ sub detect_features
 sub start_httpd
 {
     my ($conf, $port, $path, @prefix) = @_;
+    # A prefix ending in the httpd command line itself runs that as is.
+    my @cmd = (grep { $_ eq $HTTPD } @prefix) ? @prefix
+            : (@prefix, $HTTPD, '-f', $conf, '-DFOREGROUND');
     my $t0 = time;
     my $pid = fork // fail("fork: $!");
     if ($pid == 0) {
@@ -375,8 +382,7 @@ sub start_httpd
         # killpg, which would otherwise signal this script too.
         POSIX::setsid();
         open(STDOUT, '>', '/dev/null');
-        exec(@prefix, $HTTPD, '-f', $conf, '-DFOREGROUND')
-            or POSIX::_exit(127);
+        exec(@cmd) or POSIX::_exit(127);
     }
     $running{$pid} = $conf;
     my $deadline = $t0 + ($ENV{BENCH_START_TIMEOUT} || 300);
@@ -576,6 +582,191 @@ sub throughput
         ["`Require all granted`, mod_ssl $ENTRIES-entry CRL (`SSLCARevocationCheck leaf`)", 'all+crl'],
     );
     stop_httpd($pid);
+}
+
+# ------------------------------------------------------------------
+# 2b. HTTP/2: one TLS connection, thousands of streams
+
+my (%h2, @h2_rows);
+my $CURL = first_cmd('curl');
+my $H2_STREAMS = $ENV{BENCH_H2_STREAMS} || ($QUICK ? 4000 : 20000);
+
+# One curl run: N GETs of PATH as parallel streams (100 at a time,
+# mod_http2's default limit) of one TLS connection; returns {rps, cpu_us}.
+# Any status but 200, or more than one connection, fails the run.
+sub curl_h2
+{
+    my ($port, $path, $n) = @_;
+    my $cfg = "$RUN/h2-$port" . ($path =~ s{/}{_}gr) . "-$n.cfg";
+    if (!-f $cfg) {
+        open(my $c, '>', $cfg) or fail("$cfg: $!");
+        print $c qq{url = "https://127.0.0.1:$port$path"\noutput = "/dev/null"\n} for 1 .. $n;
+        close $c;
+    }
+    my @cmd = (@AB_PIN, $CURL, '-s', '--no-progress-meter', '--http2',
+               '--parallel', '--parallel-max', '100', '-k',
+               '--cert', "$PKI/client.pem", '-K', $cfg,
+               '-w', '%{http_code} %{http_version} %{num_connects}\n');
+    my $cpu0 = server_cpu($SERVER_PID);
+    my $w0 = time;
+    my ($rc, $out) = run_capture(@cmd);
+    my $wall = time - $w0;
+    my $cpu1 = server_cpu($SERVER_PID);
+    my ($ok, $conn) = (0, 0);
+    for (split /\n/, $out) {
+        my ($code, $ver, $nc) = split / /;
+        $ok++ if $code eq '200' && $ver eq '2';
+        $conn += $nc // 0;
+    }
+    fail("curl --http2 $path: $ok of $n streams answered 200 over HTTP/2 (rc $rc)")
+        if $ok != $n;
+    fail("curl --http2 $path: $conn connections for $n streams") if $conn != 1;
+    return {rps => $n / ($wall || 1), cpu_us => ($cpu1 - $cpu0) * 1e6 / $n};
+}
+
+# N GETs of PATH as parallel HTTP/2 streams of one connection, all 200.
+sub curl_h2_plain
+{
+    my ($port, $path, $n, $dir) = @_;
+    my $cfg = "$dir/h2-$port" . ($path =~ s{/}{_}gr) . "-$n.cfg";
+    open(my $c, '>', $cfg) or fail("$cfg: $!");
+    print $c qq{url = "https://127.0.0.1:$port$path"\noutput = "/dev/null"\n} for 1 .. $n;
+    close $c;
+    my ($rc, $out) = run_capture($CURL, '-s', '--no-progress-meter', '--http2',
+        '--parallel', '--parallel-max', '100', '-k', '--cert', "$PKI/client.pem",
+        '-K', $cfg, '-w', '%{http_code}\n');
+    my $ok = () = $out =~ /^200$/mg;
+    fail("curl --http2 $path under callgrind: $ok of $n answered 200") if $ok != $n;
+}
+
+sub http2
+{
+    $CURL or do { say "bench: curl not found: HTTP/2 section skipped"; return };
+    my $port = free_port();
+    my $mod = $have{subject} ? 'subj' : 'valid';
+    my $conf = write_conf('http2', 'event',
+        {port => $port, h2 => 1, list => $have{list} ? 1 : 0,
+         locations => ['all', 'expr', $mod]});
+    say "bench: HTTP/2, $ROUNDS rounds of $H2_STREAMS streams on one connection per variant";
+    my ($pid) = start_httpd($conf, $port, '/all', @HTTPD_PIN);
+    $SERVER_PID = $pid;
+    my @v = (['all', '/all'], ['expr', '/expr'], ['mod+list', "/$mod"]);
+    my %r;
+    curl_h2($port, $_->[1], 500) for @v;    # warm-up
+    for my $n (1 .. $ROUNDS) {
+        my @line;
+        for my $x (@v) {
+            my $m = curl_h2($port, $x->[1], $H2_STREAMS);
+            push @{ $r{ $x->[0] }{$_} }, $m->{$_} for qw(rps cpu_us);
+            push @line, sprintf('%s %.0f/s %.1f µs', $x->[0], $m->{rps}, $m->{cpu_us});
+        }
+        say "  round $n: ", join(', ', @line);
+    }
+    $SERVER_PID = undef;
+    stop_httpd($pid);
+    # Ratios of server CPU per request, paired within each round: all
+    # granted's (or expr's) CPU per request over the variant's, so that 1.0
+    # is the same cost and above 1.0 cheaper.
+    for my $k (keys %r) {
+        my @q_all = map { $r{$k}{cpu_us}[$_] > 0 ? $r{all}{cpu_us}[$_] / $r{$k}{cpu_us}[$_] : () } 0 .. $ROUNDS - 1;
+        my @q_expr = map { $r{$k}{cpu_us}[$_] > 0 ? $r{expr}{cpu_us}[$_] / $r{$k}{cpu_us}[$_] : () } 0 .. $ROUNDS - 1;
+        $h2{$k} = {rps => median(@{ $r{$k}{rps} }), cpu_us => median(@{ $r{$k}{cpu_us} }),
+                   x_all => median(@q_all), x_expr => median(@q_expr)};
+    }
+    my $label = $have{subject} ? '`Require cert-subject O=… OU=… CN=…`' : '`Require cert-valid`';
+    @h2_rows = (['`Require all granted`', 'all'],
+                ['mod_ssl `Require expr` on O, OU, CN', 'expr'],
+                ["$label, $ENTRIES-entry list", 'mod+list']);
+}
+
+# Instructions per HTTP/2 stream (callgrind): httpd -X under valgrind
+# serves N streams of one TLS connection, twice (N = 500 and 1500); the
+# difference of the two totals over 1000 is the cost of one stream, with
+# start-up and shutdown cancelled out.  The list has 1000 entries here:
+# loading a million varies by millions of instructions from run to run,
+# which would drown the difference, and the per-stream work does not depend
+# on the list's size (a constant-time lookup, whose verdict a connection
+# keeps for a second).
+my %h2cg;
+
+sub h2_callgrind
+{
+    return if $QUICK || $ENV{BENCH_NO_CALLGRIND} || !first_cmd('valgrind')
+        || !$CURL;
+    my $dir = tempdir('/tmp/certauthz-h2cg.XXXXXX');
+    make_path("$dir/htdocs", "$dir/files", "$dir/cg");
+    for my $loc (qw(all expr subj valid)) {
+        open(my $f, '>', "$dir/htdocs/$loc") or fail("$dir/htdocs/$loc: $!");
+        print $f "ok\n";
+        close $f;
+    }
+    system('cp', "$PKI/server.crt", "$PKI/server.key", "$PKI/trusted.pem",
+           "$dir/files/") == 0 or fail('cp');
+    open(my $in, '<', "$LISTS/plain-$ENTRIES.txt") or fail("plain list: $!");
+    open(my $out, '>', "$dir/files/list.txt") or fail("list: $!");
+    for (1 .. 1001) { my $l = <$in> // last; print $out $l }
+    close $out;
+    close $in;
+    my $mod = $have{subject} ? 'subj' : 'valid';
+    my $port = free_port();
+    my $conf = "$dir/h2cg.conf";
+    open(my $c, '>', $conf) or fail("$conf: $!");
+    print $c <<"CONF";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+LoadModule mpm_event_module $LIBEXEC/mod_mpm_event.so
+LoadModule authn_core_module $LIBEXEC/mod_authn_core.so
+LoadModule authz_core_module $LIBEXEC/mod_authz_core.so
+LoadModule socache_shmcb_module $LIBEXEC/mod_socache_shmcb.so
+LoadModule ssl_module $LIBEXEC/mod_ssl.so
+LoadModule http2_module $LIBEXEC/mod_http2.so
+LoadModule certauthz_module $MODULE
+PidFile "$dir/h2cg.pid"
+ErrorLog "$dir/h2cg.error.log"
+LogLevel warn
+DefaultRuntimeDir "$dir"
+Mutex file:$dir default
+DocumentRoot "$dir/htdocs"
+SSLSessionCache "shmcb:$dir/scache(512000)"
+Listen 127.0.0.1:$port https
+<VirtualHost 127.0.0.1:$port>
+    Protocols h2 http/1.1
+    SSLEngine on
+    SSLCertificateFile "$dir/files/server.crt"
+    SSLCertificateKeyFile "$dir/files/server.key"
+    SSLCACertificateFile "$dir/files/trusted.pem"
+    SSLVerifyClient optional
+CONF
+    print $c qq{    CertAuthzRevocationFile "$dir/files/list.txt"\n} if $have{list};
+    for my $loc ('all', 'expr', $mod) {
+        print $c "    <Location /$loc>\n        $REQUIRE{$loc}\n    </Location>\n";
+    }
+    print $c "</VirtualHost>\n";
+    close $c;
+    # valgrind writes its profile as the user httpd runs as: as root, the
+    # whole server runs as nobody (no user switch in httpd).
+    my @as = $> == 0 ? ('setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups') : ();
+    system('chown', '-R', 'nobody', $dir) if $> == 0;
+    chmod 0755, $dir;
+    say "bench: callgrind on httpd -X, HTTP/2 streams per variant (500 and 1500)";
+    for my $loc ('all', 'expr', $mod) {
+        my %tot;
+        for my $n (500, 1500) {
+            my $outf = "$dir/cg/$loc.$n";
+            my ($pid) = start_httpd($conf, $port, '/all', @as, 'valgrind', '--tool=callgrind',
+                                    "--callgrind-out-file=$outf", '-q', $HTTPD, '-X', '-f', $conf);
+            curl_h2_plain($port, "/$loc", $n, "$dir/cg");
+            stop_httpd($pid);
+            my ($rc, $o) = run_capture('sh', '-c', "callgrind_annotate '$outf' 2>/dev/null");
+            my ($t) = $o =~ /([\d,]+) \([\s\d.]+%\)\s+PROGRAM TOTALS/;
+            $t or fail("no callgrind totals in $outf");
+            $tot{$n} = $t =~ s/,//gr;
+        }
+        my $label = $loc eq $mod ? 'mod+list' : $loc;
+        $h2cg{$label} = ($tot{1500} - $tot{500}) / 1000;
+        printf "  %-9s %.0f instructions per stream\n", $label, $h2cg{$label};
+    }
+    remove_tree($dir);
 }
 
 # ------------------------------------------------------------------
@@ -818,6 +1009,28 @@ sub report
             paired(\%ka, $r->[1], 'all'), paired(\%ka, $r->[1], 'expr'),
             $v->{cpu_us}, $v->{ab_cpu});
     }
+    if (%h2) {
+        push @m, '', '## HTTP/2: one TLS connection, many streams (`curl --http2 --parallel`), mpm_event', '',
+            "$H2_STREAMS GETs per round as parallel streams (100 at a time) of one TLS connection with "
+            . 'a client certificate, the variants interleaved. The ratios compare server CPU per '
+            . 'request (user + system time of httpd from /proc), paired within each round: '
+            . '"× all granted" is all granted\'s CPU per request over the variant\'s (1.0: the same cost, '
+            . 'above 1.0: cheaper). Requests/s is bounded by curl, which runs on the other CPU.', '',
+            '| variant | requests/s (median) | server CPU µs/request | × all granted (CPU) | × mod_ssl expr (CPU) | instructions/stream | × all granted (instructions) |',
+            '|---|---|---|---|---|---|---|';
+        for my $r (@h2_rows) {
+            my $v = $h2{ $r->[1] } or next;
+            my $ir = $h2cg{ $r->[1] };
+            push @m, sprintf('| %s | %.0f | %.1f | %.3f | %.3f | %s | %s |', $r->[0], $v->{rps},
+                $v->{cpu_us}, $v->{x_all}, $v->{x_expr},
+                defined $ir ? sprintf('%.0f', $ir) : 'n/a',
+                defined $ir && $h2cg{all} ? sprintf('%.3f', $h2cg{all} / $ir) : 'n/a');
+        }
+        push @m, '', 'Instructions per stream: callgrind on `httpd -X`, the difference between serving 500 '
+            . 'and 1500 streams of one connection, over 1000 (start-up cancels out); a 1000-entry list '
+            . 'there (the per-stream work does not depend on the list\'s size). Repeatable whatever else '
+            . 'the machine is doing, unlike the CPU figures.' if %h2cg;
+    }
     push @m, '', '## New connections (`ab -E`, no keep-alive), mpm_event', '',
         '| variant | connections/s (median) | × all granted | × same without list | server CPU µs/connection | ab CPU |',
         '|---|---|---|---|---|---|';
@@ -875,7 +1088,7 @@ sub report
     my @deltas = map { ($_->{child_priv} - $none{ $_->{mpm} }) / 1024 }
         grep { $_->{setup} eq 'list' } @mem_rows;
     my $worst = @deltas ? (sort { $b <=> $a } @deltas)[0] : undef;
-    push @m, '', '## Targets (issue 6)', '', '| target | measured | verdict |', '|---|---|---|';
+    push @m, '', '## Targets (issues 6 and 11)', '', '| target | measured | verdict |', '|---|---|---|';
     push @m, sprintf('| keep-alive, cert-subject + 1M list ≥ 0.97 × `Require all granted` | %s | %s |',
         defined $ka_all ? sprintf('%.3f ×', $ka_all) : 'n/a', verdict(defined $ka_all ? $ka_all >= 0.97 : undef));
     push @m, sprintf('| keep-alive, cert-subject + 1M list ≥ 1.0 × mod_ssl `Require expr` | %s | %s |',
@@ -891,6 +1104,18 @@ sub report
     push @m, sprintf('| ≤ 2 MiB private per child beyond no list, 1M list | %s | %s |',
         @deltas ? join(', ', map { sprintf('%+.1f MiB', $_) } @deltas) . ' (event, prefork)' : 'n/a',
         verdict(defined $worst ? $worst <= 2 : undef));
+    if (%h2 && $h2{'mod+list'}) {
+        my $x = $h2{'mod+list'};
+        push @m, sprintf('| HTTP/2, one connection, cert-subject + 1M list: server CPU per request ≥ 0.97 × `Require all granted` | %.3f × | %s |',
+            $x->{x_all}, verdict($x->{x_all} >= 0.97));
+        push @m, sprintf('| HTTP/2, one connection, cert-subject + 1M list: server CPU per request ≥ 1.0 × mod_ssl `Require expr` | %.3f × | %s |',
+            $x->{x_expr}, verdict($x->{x_expr} >= 1.0));
+        if ($h2cg{'mod+list'}) {
+            push @m, sprintf('| HTTP/2, same, by instructions per stream: ≥ 0.97 × all granted, ≥ 1.0 × expr | %.3f ×, %.3f × | %s |',
+                $h2cg{all} / $h2cg{'mod+list'}, $h2cg{expr} / $h2cg{'mod+list'},
+                verdict($h2cg{all} / $h2cg{'mod+list'} >= 0.97 && $h2cg{expr} / $h2cg{'mod+list'} >= 1.0));
+        }
+    }
     push @m, '';
 
     my $text = join("\n", @m);
@@ -900,15 +1125,19 @@ sub report
 
 # ------------------------------------------------------------------
 
-# BENCH_SECTIONS=micro,throughput,memory,callgrind runs a subset (the note
+# BENCH_SECTIONS=micro,throughput,http2,memory,callgrind runs a subset (the note
 # then shows only those); all of them by default.
 my %section = map { $_ => 1 }
-    split /,/, ($ENV{BENCH_SECTIONS} || 'micro,throughput,memory,callgrind');
+    split /,/, ($ENV{BENCH_SECTIONS} || 'micro,throughput,http2,memory,callgrind');
 prepare_inputs();
 micro_benchmarks() if $section{micro};
 new_run_dir();
 detect_features();
 throughput() if $section{throughput};
+if ($section{http2}) {
+    http2();
+    h2_callgrind();
+}
 if ($section{memory}) {
     say "bench: memory and start-up";
     memory();
