@@ -4,9 +4,11 @@
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
 CC ?= cc
 
-SRC_C = src/certinfo.c src/utf8.c src/reason.c src/rule.c src/hexid.c src/logfields.c \
-	src/status.c src/revocation.c
-SRC_H = $(SRC_C:.c=.h)
+SRC_C = src/certinfo.c src/names.c src/der.c src/pem.c src/sha256.c src/utf8.c \
+	src/reason.c src/rule.c src/hexid.c src/logfields.c src/status.c src/bigbuf.c \
+	src/file.c src/revindex.c src/revlist_text.c src/crl.c src/crl_verify.c \
+	src/revcache.c src/revocation.c src/revsrc.c
+SRC_H = $(wildcard src/*.h)
 LIBS = -lcrypto -lpcre2-8
 
 WFLAGS = -Wall -Wextra -Werror
