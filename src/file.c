@@ -68,12 +68,20 @@ const char *certauthz_file_open(apr_pool_t *p, const char *path,
         f = open(path, flags);
     } while (f < 0 && errno == EINTR);
     if (f < 0) {
-        if (nofollow && errno == ELOOP) {
+        int err = errno;
+        struct stat ls;
+
+        if (nofollow && err == ELOOP) {
             return apr_psprintf(p, "%s: is a symbolic link, which is not "
                                 "accepted here", path);
         }
+        /* A socket cannot be opened at all (ENXIO): say what it is. */
+        if (stat(path, &ls) == 0 && !S_ISREG(ls.st_mode)) {
+            return apr_psprintf(p, "%s: not a regular file (%s)", path,
+                                kind_of(ls.st_mode));
+        }
         return apr_psprintf(p, "%s: cannot open: %s", path,
-                            certauthz_errstr(p, errno));
+                            certauthz_errstr(p, err));
     }
     if (fstat(f, st) != 0) {
         int err = errno;
