@@ -45,11 +45,11 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 unit: $(UNIT_BIN) $(UNIT_SAN)
 
-build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
 
-build/unit-san/%: t/unit/%.c t/unit/tap.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
@@ -104,7 +104,7 @@ fuzz:
 
 fuzz-build: $(FUZZ_BIN)
 
-build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 

@@ -14,73 +14,10 @@
 
 #include "src/names.h"
 #include "t/unit/certgen.h"
+#include "t/unit/names_check.h"
 #include "t/unit/tap.h"
 
 static apr_pool_t *p;
-
-/* The key of a name by every path; 0 when all agree (*key set), -1 when
- * none can compute it, -2 when they disagree. */
-static int key_of(X509_NAME *n, unsigned char key[32])
-{
-    unsigned char k1[32], k2[32], k3[32], *der = NULL;
-    certauthz_dn_t dn;
-    int l = i2d_X509_NAME(n, &der), r1, r2, r3;
-
-    r1 = certauthz_name_key(n, k1);
-    if (l <= 0) {
-        return r1 == 0 ? -2 : -1;
-    }
-    r2 = certauthz_name_parse(p, der, (apr_size_t)l, CERTAUTHZ_NAME_ANY, &dn,
-                              NULL, k2) == NULL ? 0 : -1;
-    r3 = certauthz_name_parse(p, der, (apr_size_t)l, CERTAUTHZ_NAME_OPENSSL,
-                              &dn, NULL, k3) == NULL ? 0 : -1;
-    OPENSSL_free(der);
-    if (r1 != 0 && r2 != 0 && r3 != 0) {
-        return -1;
-    }
-    if (r1 != 0 || r2 != 0 || r3 != 0 || memcmp(k1, k2, 32) != 0
-        || memcmp(k1, k3, 32) != 0) {
-        return -2;
-    }
-    memcpy(key, k1, 32);
-    return 0;
-}
-
-/* The canonical encoding is OpenSSL's, byte for byte (to 32 bits of
- * SHA-1: X509_NAME_hash_ex is the first four bytes of it). */
-static int canon_is_openssl(X509_NAME *n)
-{
-    unsigned char *c, md[20];
-    apr_size_t len;
-    unsigned long h, mine;
-    int okh = 0;
-
-    h = X509_NAME_hash_ex(n, NULL, NULL, &okh);
-    if (certauthz_name_canon(p, n, &c, &len) != 0) {
-        return !okh;
-    }
-    SHA1(c, len, md);
-    mine = (unsigned long)md[0] | (unsigned long)md[1] << 8
-           | (unsigned long)md[2] << 16 | (unsigned long)md[3] << 24;
-    return okh && mine == h;
-}
-
-/* Whether keys agree with X509_NAME_cmp on a and b; *same says what
- * X509_NAME_cmp said. */
-static int agrees(X509_NAME *a, X509_NAME *b, int *same)
-{
-    unsigned char ka[32], kb[32];
-    int ra = key_of(a, ka), rb = key_of(b, kb);
-
-    *same = X509_NAME_cmp(a, b) == 0;
-    if (ra == -2 || rb == -2 || !canon_is_openssl(a) || !canon_is_openssl(b)) {
-        return 0;
-    }
-    if (ra != 0 || rb != 0) {
-        return !*same;      /* no key: equal to nothing, as for OpenSSL */
-    }
-    return (memcmp(ka, kb, 32) == 0) == *same;
-}
 
 /* A name of one RDN per "ATTR=VALUE" in its type (V_ASN1_*; BMP and
  * Universal values are given as ASCII and widened here). */
@@ -101,7 +38,7 @@ static X509_NAME *name1(const char *attr, int type, const char *value)
 
 static void pair(X509_NAME *a, X509_NAME *b, int want, const char *what)
 {
-    int same = -1, agree = agrees(a, b, &same);
+    int same = -1, agree = keys_agree(p, a, b, &same);
 
     ok(agree && same == want, "%s: %s by X509_NAME_cmp, and by the key",
        what, want ? "equal" : "different");
@@ -310,7 +247,7 @@ static void many_pairs(void)
 
             /* The same choices (often equal names) or a neighbour. */
             b = variant(j < 4 ? pick : pick ^ (1U << rnd(27)));
-            if (!agrees(a, b, &same)) {
+            if (!keys_agree(p, a, b, &same)) {
                 all = 0;
                 printf("# disagreement on pick %u/%d\n", pick, j);
             }
