@@ -94,30 +94,68 @@ const char *certauthz_pem_block(const char *s, const char *end,
     return NULL;
 }
 
+/* Base64 being decoded: the output so far and the quantum in progress. */
+typedef struct {
+    unsigned char *o;
+    apr_uint32_t acc;
+    int nq, pad;
+} b64_t;
+
+/* The bytes of a whole quantum of four characters, less its padding. */
+static unsigned char *put_quantum(unsigned char *o, apr_uint32_t acc, int pad)
+{
+    *o++ = (unsigned char)(acc >> 16);
+    if (pad < 2) {
+        *o++ = (unsigned char)(acc >> 8);
+    }
+    if (pad < 1) {
+        *o++ = (unsigned char)acc;
+    }
+    return o;
+}
+
+/* One character of value v (64 for '='): -1 when it cannot stand there.
+ * '=' only as the last one or two characters of a quantum, and nothing
+ * after it. */
+static int b64_step(b64_t *b, unsigned char v)
+{
+    if (b->pad && v != 64) {
+        return -1;
+    }
+    if (v == 64) {
+        if (++b->pad > 2 || b->nq < 2) {
+            return -1;
+        }
+        v = 0;
+    }
+    b->acc = (b->acc << 6) | v;
+    if (++b->nq == 4) {
+        b->o = put_quantum(b->o, b->acc, b->pad);
+        b->acc = 0;
+        b->nq = 0;
+    }
+    return 0;
+}
+
 /* Lines of exactly 64 characters but the last, which ends before the END
  * line: the shape every PEM writer gives. */
 static int decode_exact(const unsigned char *s, const unsigned char *end,
                         unsigned char *out, apr_size_t *outlen)
 {
-    unsigned char *o = out;
-    apr_uint32_t acc = 0;
-    int nq = 0, pad = 0, line = 0, last = 0;
+    b64_t b = {out, 0, 0, 0};
+    int line = 0, last = 0;
 
     for (; s < end; s++) {
-        unsigned char v;
-
         /* Four characters at a time while they are plain base64. */
-        while (nq == 0 && !pad && line <= 60 && end - s >= 4
+        while (b.nq == 0 && !b.pad && line <= 60 && end - s >= 4
                && (b64_value[s[0]] | b64_value[s[1]] | b64_value[s[2]]
                    | b64_value[s[3]]) < 64) {
-            apr_uint32_t q4 = ((apr_uint32_t)b64_value[s[0]] << 18)
-                              | ((apr_uint32_t)b64_value[s[1]] << 12)
-                              | ((apr_uint32_t)b64_value[s[2]] << 6)
-                              | b64_value[s[3]];
-
-            *o++ = (unsigned char)(q4 >> 16);
-            *o++ = (unsigned char)(q4 >> 8);
-            *o++ = (unsigned char)q4;
+            b.o = put_quantum(b.o,
+                              ((apr_uint32_t)b64_value[s[0]] << 18)
+                                  | ((apr_uint32_t)b64_value[s[1]] << 12)
+                                  | ((apr_uint32_t)b64_value[s[2]] << 6)
+                                  | b64_value[s[3]],
+                              0);
             s += 4;
             line += 4;
         }
@@ -139,35 +177,16 @@ static int decode_exact(const unsigned char *s, const unsigned char *end,
             line = 0;
             continue;
         }
-        v = b64_value[*s];
-        if (last || ++line > 64 || v == 0xff || (pad && v != 64)) {
+        if (last || ++line > 64 || b64_value[*s] == 0xff
+            || b64_step(&b, b64_value[*s]) != 0) {
             return -1;
-        }
-        if (v == 64) {
-            /* '=' only as the last one or two characters of a quantum */
-            if (++pad > 2 || nq < 2) {
-                return -1;
-            }
-            v = 0;
-        }
-        acc = (acc << 6) | v;
-        if (++nq == 4) {
-            *o++ = (unsigned char)(acc >> 16);
-            if (pad < 2) {
-                *o++ = (unsigned char)(acc >> 8);
-            }
-            if (pad < 1) {
-                *o++ = (unsigned char)acc;
-            }
-            acc = 0;
-            nq = 0;
         }
     }
     /* The END line starts a line of its own, after whole quanta. */
-    if (line != 0 || nq != 0) {
+    if (line != 0 || b.nq != 0) {
         return -1;
     }
-    *outlen = (apr_size_t)(o - out);
+    *outlen = (apr_size_t)(b.o - out);
     return 0;
 }
 
@@ -175,46 +194,23 @@ static int decode_exact(const unsigned char *s, const unsigned char *end,
 static int decode_lenient(const unsigned char *s, const unsigned char *end,
                           unsigned char *out, apr_size_t *outlen)
 {
-    unsigned char *o = out;
-    apr_uint32_t acc = 0;
-    int nq = 0, pad = 0, done = 0;
+    b64_t b = {out, 0, 0, 0};
 
     for (; s < end; s++) {
-        unsigned char v = b64_value[*s];
-
-        if (v == 0xff) {
+        if (b64_value[*s] == 0xff) {
             if (*s == '\n' || *s == '\r' || *s == ' ' || *s == '\t') {
                 continue;
             }
             return -1;
         }
-        if (done || (pad && v != 64)) {
-            return -1;          /* data after the padding */
-        }
-        if (v == 64) {
-            if (++pad > 2 || nq < 2) {
-                return -1;
-            }
-            v = 0;
-        }
-        acc = (acc << 6) | v;
-        if (++nq == 4) {
-            *o++ = (unsigned char)(acc >> 16);
-            if (pad < 2) {
-                *o++ = (unsigned char)(acc >> 8);
-            }
-            if (pad < 1) {
-                *o++ = (unsigned char)acc;
-            }
-            done = pad > 0;
-            acc = 0;
-            nq = 0;
+        if (b64_step(&b, b64_value[*s]) != 0) {
+            return -1;
         }
     }
-    if (nq != 0) {
+    if (b.nq != 0) {
         return -1;
     }
-    *outlen = (apr_size_t)(o - out);
+    *outlen = (apr_size_t)(b.o - out);
     return 0;
 }
 

@@ -280,24 +280,29 @@ static certauthz_revlist_t *adopt(void *map, apr_size_t len,
     return l;
 }
 
-static void header_of(const certauthz_revlist_t *l, idx_header_t *h)
+/* A header for an index of these counts, of the source version sig. */
+static void header_init(idx_header_t *h, uint32_t format, uint32_t nslots,
+                        uint32_t nissuers, uint64_t entries,
+                        uint64_t arena_size, uint64_t total_size,
+                        int64_t next_update_min, const uint64_t *kinds,
+                        const certauthz_filesig_t *sig)
 {
     memset(h, 0, sizeof(*h));
     memcpy(h->magic, IDX_MAGIC, 8);
     h->version = IDX_VERSION;
-    h->format = l->format;
-    h->nslots = l->nslots;
-    h->nissuers = l->nissuers;
-    h->entries = l->entries;
-    h->arena_size = l->arena_size;
-    h->total_size = l->map_len;
-    h->next_update_min = l->next_update_min;
-    h->sig[0] = l->sig.dev;
-    h->sig[1] = l->sig.ino;
-    h->sig[2] = l->sig.size;
-    h->sig[3] = (uint64_t)l->sig.mtime_sec;
-    h->sig[4] = (uint64_t)l->sig.mtime_nsec;
-    memcpy(h->kinds, l->kinds, sizeof(h->kinds));
+    h->format = format;
+    h->nslots = nslots;
+    h->nissuers = nissuers;
+    h->entries = entries;
+    h->arena_size = arena_size;
+    h->total_size = total_size;
+    h->next_update_min = next_update_min;
+    h->sig[0] = sig->dev;
+    h->sig[1] = sig->ino;
+    h->sig[2] = sig->size;
+    h->sig[3] = (uint64_t)sig->mtime_sec;
+    h->sig[4] = (uint64_t)sig->mtime_nsec;
+    memcpy(h->kinds, kinds, sizeof(h->kinds));
 }
 
 certauthz_revlist_t *certauthz_revbuild_finish(certauthz_revbuild_t *b,
@@ -311,22 +316,8 @@ certauthz_revlist_t *certauthz_revbuild_finish(certauthz_revbuild_t *b,
     certauthz_revlist_t *l;
     unsigned char *map;
 
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, IDX_MAGIC, 8);
-    h.version = IDX_VERSION;
-    h.format = b->format;
-    h.nslots = b->nslots;
-    h.nissuers = b->nissuers;
-    h.entries = b->entries;
-    h.arena_size = b->arena.len;
-    h.total_size = total;
-    h.next_update_min = b->next_update_min;
-    h.sig[0] = sig->dev;
-    h.sig[1] = sig->ino;
-    h.sig[2] = sig->size;
-    h.sig[3] = (uint64_t)sig->mtime_sec;
-    h.sig[4] = (uint64_t)sig->mtime_nsec;
-    memcpy(h.kinds, b->kinds, sizeof(h.kinds));
+    header_init(&h, b->format, b->nslots, b->nissuers, b->entries,
+                b->arena.len, total, b->next_update_min, b->kinds, sig);
 
     /* Anonymous memory: a child forked after the load shares the pages
      * with its parent until either writes, which nobody does. */
@@ -485,7 +476,9 @@ apr_status_t certauthz_revlist_save(const certauthz_revlist_t *l, int fd)
     idx_header_t h;
 
     /* The header from the list's own copy, never from the image. */
-    header_of(l, &h);
+    header_init(&h, l->format, l->nslots, l->nissuers, l->entries,
+                l->arena_size, l->map_len, l->next_update_min, l->kinds,
+                &l->sig);
     if (certauthz_write_all(fd, &h, sizeof(h)) != 0
         || certauthz_write_all(fd, (const char *)l->map + sizeof(h),
                                l->map_len - sizeof(h)) != 0) {

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the direct reading of names and certificates in
- * src/certinfo.c: for every name, reading it directly must give exactly what
+ * src/names.c: for every name, reading it directly must give exactly what
  * OpenSSL's d2i_X509_NAME and X509_NAME_print_ex give (the values rules
  * match, the RFC 4514 string mod_ssl shows as SSL_CLIENT_S_DN, the issuer
  * key CRLs are scoped by); names it does not read directly go to OpenSSL.
