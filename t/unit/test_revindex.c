@@ -8,6 +8,7 @@
  * exactly when `Require cert-serial` takes it for one.
  */
 #include <apr_general.h>
+#include <dirent.h>
 #include <apr_strings.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,22 @@ static const char *map_file(const char *path, certauthz_revlist_t **l)
     return err;
 }
 
+/* The names in a directory, one string. */
+static const char *listing(const char *d)
+{
+    DIR *dh = opendir(d);
+    struct dirent *e;
+    const char *all = "";
+
+    while (dh != NULL && (e = readdir(dh)) != NULL) {
+        all = apr_pstrcat(p, all, "/", e->d_name, NULL);
+    }
+    if (dh != NULL) {
+        closedir(dh);
+    }
+    return all;
+}
+
 static void round_trip(void)
 {
     const char *crl_path, *list_path, *path, *err;
@@ -133,6 +150,17 @@ static void round_trip(void)
     int revoked = 0, stale = 0, i;
 
     ok(l != NULL, "a PEM file of two CRLs loads");
+    {
+        const char *before = listing(dir), *cwd = listing(".");
+        certauthz_revlist_t *again = NULL;
+
+        ok(certauthz_revlist_load(p, crl_path, &plain, &again) == NULL
+               && strcmp(before, listing(dir)) == 0
+               && strcmp(cwd, listing(".")) == 0,
+           "without a cache directory a load writes nothing (beside the file, "
+           "nor in the working directory)");
+        certauthz_revlist_release(again);
+    }
     path = save(l, "mixed.idx", &size);
     ok(path != NULL && size > 0, "the list is saved to a file (%ld bytes)",
        (long)size);
