@@ -95,10 +95,18 @@ static void set_serial(apr_pool_t *p, certauthz_cert_t *c,
                        const unsigned char *shown, apr_size_t shown_len)
 {
     unsigned char *mag = apr_palloc(p, n ? n : 1);
+    const unsigned char *m;
     apr_size_t len = 0;
     int neg = 0;
 
-    certauthz_der_integer(v, n, mag, &len, &neg);
+    /* Kept in p: v is the caller's buffer. */
+    m = certauthz_der_integer(v, n, mag, &len, &neg);
+    if (m == NULL) {
+        len = 0;
+    }
+    else if (m != mag) {
+        memcpy(mag, m, len);
+    }
     c->serial = mag;
     c->serial_len = len;
     c->serial_negative = neg;

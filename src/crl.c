@@ -326,7 +326,8 @@ static const char *read_entry_extensions(crl_t *c, const certauthz_tlv_t *t,
  * OPTIONAL }. */
 static const char *read_entry(crl_t *c, const certauthz_tlv_t *e)
 {
-    unsigned char bytes[CERTAUTHZ_SERIAL_MAX + 1];
+    unsigned char scratch[CERTAUTHZ_SERIAL_MAX + 1];
+    const unsigned char *bytes;
     certauthz_der_t d;
     certauthz_tlv_t sn, t;
     apr_size_t blen;
@@ -336,13 +337,11 @@ static const char *read_entry(crl_t *c, const certauthz_tlv_t *e)
     if (certauthz_der_expect(&d, V_ASN1_INTEGER, &sn) != 0 || sn.len == 0) {
         return BAD(c, "malformed CRL: bad serial in a revoked entry");
     }
-    if (sn.len > sizeof(bytes)) {
-        return BAD(c, "a revoked entry's serial is longer than %d bytes, "
-                   "more than mod_certauthz can match",
-                   CERTAUTHZ_SERIAL_MAX);
-    }
-    certauthz_der_integer(sn.val, sn.len, bytes, &blen, &neg);
-    if (blen > CERTAUTHZ_SERIAL_MAX) {
+    /* The content of a serial of 255 bytes has 256 at the most. */
+    if (sn.len > sizeof(scratch)
+        || (bytes = certauthz_der_integer(sn.val, sn.len, scratch, &blen,
+                                          &neg)) == NULL
+        || blen > CERTAUTHZ_SERIAL_MAX) {
         return BAD(c, "a revoked entry's serial is longer than %d bytes, "
                    "more than mod_certauthz can match",
                    CERTAUTHZ_SERIAL_MAX);

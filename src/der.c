@@ -6,45 +6,6 @@
 #include <apr_strings.h>
 #include <openssl/objects.h>
 
-int certauthz_der_next(certauthz_der_t *d, certauthz_tlv_t *t)
-{
-    const unsigned char *q = d->p;
-    apr_size_t len, n, i;
-
-    if (d->end - q < 2) {
-        return -1;
-    }
-    t->tlv = q;
-    t->tag = *q++;
-    if ((t->tag & 0x1f) == 0x1f) {
-        return -1;  /* high tag numbers occur nowhere we read */
-    }
-    len = *q++;
-    if (len & 0x80) {
-        n = len & 0x7f;
-        if (n == 0 || n > 4 || (apr_size_t)(d->end - q) < n) {
-            return -1;  /* indefinite, or longer than anything we read */
-        }
-        for (len = 0, i = 0; i < n; i++) {
-            len = len << 8 | *q++;
-        }
-    }
-    if ((apr_size_t)(d->end - q) < len) {
-        return -1;
-    }
-    t->val = q;
-    t->len = len;
-    t->tlv_len = (apr_size_t)(q + len - t->tlv);
-    d->p = q + len;
-    return 0;
-}
-
-int certauthz_der_expect(certauthz_der_t *d, unsigned tag,
-                         certauthz_tlv_t *t)
-{
-    return certauthz_der_next(d, t) == 0 && t->tag == tag ? 0 : -1;
-}
-
 int certauthz_asn1_time(const ASN1_TIME *t, apr_int64_t *out)
 {
     struct tm tm;
@@ -73,14 +34,15 @@ int certauthz_der_time(const certauthz_tlv_t *t, apr_int64_t *out)
     return rv;
 }
 
-int certauthz_der_integer(const unsigned char *v, apr_size_t n,
-                          unsigned char *out, apr_size_t *outlen,
-                          int *negative)
+const unsigned char *certauthz_der_integer(const unsigned char *v,
+                                           apr_size_t n,
+                                           unsigned char *scratch,
+                                           apr_size_t *len, int *negative)
 {
-    apr_size_t i, skip = 0;
+    apr_size_t i;
 
     if (n == 0) {
-        return -1;
+        return NULL;
     }
     *negative = (v[0] & 0x80) != 0;
     if (*negative) {
@@ -90,17 +52,17 @@ int certauthz_der_integer(const unsigned char *v, apr_size_t n,
         for (i = n; i-- > 0;) {
             unsigned x = (unsigned)(unsigned char)~v[i] + carry;
 
-            out[i] = (unsigned char)x;
+            scratch[i] = (unsigned char)x;
             carry = x >> 8;
         }
-        v = out;
+        v = scratch;
     }
-    while (skip < n && v[skip] == 0) {
-        skip++;
+    while (n > 0 && v[0] == 0) {
+        v++;
+        n--;
     }
-    memmove(out, v + skip, n - skip);
-    *outlen = n - skip;
-    return 0;
+    *len = n;
+    return v;
 }
 
 const char *certauthz_der_oid_text(apr_pool_t *p, const certauthz_tlv_t *t)

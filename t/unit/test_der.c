@@ -18,16 +18,17 @@ static apr_pool_t *p;
 /* The magnitude of an INTEGER's content, as hex ("-" for negative). */
 static const char *mag(const unsigned char *v, apr_size_t n)
 {
-    unsigned char out[16];
+    unsigned char scratch[16];
+    const unsigned char *m;
     apr_size_t len;
     char *hex = apr_palloc(p, 40);
     int neg;
 
-    if (certauthz_der_integer(v, n, out, &len, &neg) != 0) {
+    if ((m = certauthz_der_integer(v, n, scratch, &len, &neg)) == NULL) {
         return "error";
     }
     hex[0] = neg ? '-' : '+';
-    certauthz_hex_encode(hex + 1, out, len, 0);
+    certauthz_hex_encode(hex + 1, m, len, 0);
     return hex;
 }
 
@@ -92,7 +93,7 @@ static void integers(void)
         is_str(mag(padded, 3), "+01", "a non-minimal INTEGER is read by its "
                "value (OpenSSL refuses it: %s)", openssl_mag(padded, 3));
     }
-    ok(certauthz_der_integer(NULL, 0, NULL, NULL, NULL) == -1,
+    ok(certauthz_der_integer(NULL, 0, NULL, NULL, NULL) == NULL,
        "an INTEGER without content is refused");
 }
 
