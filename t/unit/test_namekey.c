@@ -15,6 +15,7 @@
 #include "src/names.h"
 #include "t/unit/certgen.h"
 #include "t/unit/names_check.h"
+#include "t/unit/rng.h"
 #include "t/unit/tap.h"
 
 static apr_pool_t *p;
@@ -143,16 +144,6 @@ static void fixed_pairs(void)
 /* ------------------------------------------------------------------ */
 /* Many names: variants of a few bases                                 */
 
-static unsigned long long rng_state = 0x2545f4914f6cdd1dULL;
-
-static unsigned rnd(unsigned n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (unsigned)(rng_state % n);
-}
-
 static const char *const bases[] = {
     "Unit CA", "unit ca", "Unit  CA", "Issuing CA 2", "Example Org",
     "\xc3\x89" "cole", "a", "A B C", "x.y-z", "", "Ca", "CA ", "C A"
@@ -265,6 +256,7 @@ static void many_pairs(void)
 
 int main(void)
 {
+    rng_state = 0x2545f4914f6cdd1dULL;
     apr_initialize();
     apr_pool_create(&p, NULL);
     fixed_pairs();

@@ -14,18 +14,8 @@
 #include "src/pem.h"
 #include "t/unit/certgen.h"
 #include "t/unit/names_check.h"
+#include "t/unit/rng.h"
 #include "t/unit/tap.h"
-
-/* A small deterministic generator: the same names on every run. */
-static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
-
-static unsigned rnd(unsigned n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (unsigned)(rng_state % n);
-}
 
 /* The DER of a name OpenSSL built.  OpenSSL will not encode every name
  * (not one holding malformed UTF-8, say): those are built with dnb_*

@@ -21,6 +21,7 @@
 #include "src/hexid.h"
 #include "src/revocation.h"
 #include "t/unit/revgen.h"
+#include "t/unit/rng.h"
 #include "t/unit/tap.h"
 
 static apr_pool_t *p;
@@ -212,16 +213,6 @@ static void round_trip(void)
        "stale");
     certauthz_revlist_release(l);
     certauthz_revlist_release(m);
-}
-
-static unsigned long long rng_state = 0x853c49e6748fea9bULL;
-
-static unsigned rnd(unsigned n)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (unsigned)(rng_state % n);
 }
 
 /* Write img (len bytes) as a file and map it: 1 when it was refused, 0
@@ -484,6 +475,7 @@ int main(void)
 {
     char cmd[128];
 
+    rng_state = 0x853c49e6748fea9bULL;
     apr_initialize();
     apr_pool_create(&p, NULL);
     apr_cpystrn(dir, "/tmp/certauthz-revindex.XXXXXX", sizeof(dir));
