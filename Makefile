@@ -4,9 +4,11 @@
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
 CC ?= cc
 
-SRC_C = src/certinfo.c src/utf8.c src/reason.c src/rule.c src/hexid.c src/logfields.c \
-	src/status.c src/revocation.c
-SRC_H = $(SRC_C:.c=.h)
+SRC_C = src/certinfo.c src/names.c src/der.c src/pem.c src/sha256.c src/utf8.c \
+	src/reason.c src/rule.c src/hexid.c src/logfields.c src/status.c src/bigbuf.c \
+	src/file.c src/revindex.c src/revlist_text.c src/crl.c src/crl_verify.c \
+	src/revcache.c src/revocation.c src/revsrc.c
+SRC_H = $(wildcard src/*.h)
 LIBS = -lcrypto -lpcre2-8
 # The module also reads the connection's SSL (mod_certauthz_identity.c).
 MOD_LIBS = $(LIBS) -lssl
@@ -50,11 +52,11 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 unit: $(UNIT_BIN) $(UNIT_SAN)
 
-build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
 
-build/unit-san/%: t/unit/%.c t/unit/tap.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
@@ -109,7 +111,7 @@ fuzz:
 
 fuzz-build: $(FUZZ_BIN)
 
-build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 

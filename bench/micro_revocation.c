@@ -1,6 +1,7 @@
 /*
- * micro sections of src/revocation.c: loading the large lists genlists
- * writes, and looking a certificate up in the 1M-entry plain list.
+ * micro sections of the revocation lists (src/revocation.h): loading the
+ * large lists genlists writes, and looking a certificate up in the
+ * 1M-entry plain list.
  *
  * Lookups cycle through 65536 certificates, far more than the caches hold of
  * a 1M-entry index, so every probe pays the memory latency a server sees

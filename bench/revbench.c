@@ -1,6 +1,6 @@
 /*
  * revbench: load time and lookup time of a revocation file through the same
- * code the module uses (src/revocation.c).
+ * code the module uses (src/revocation.h).
  *
  *   revbench FILE CACHE-DIR|- [ISSUER.crt [VERIFY-CA.pem]]
  *

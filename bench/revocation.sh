@@ -63,7 +63,7 @@ echo "generated $N-entry list, index.txt and CRL in $(dt "$t0" "$t1") s"
 ls -l list.txt index.txt crl.pem crl.der | awk '{ printf "  %-10s %6.1f MB\n", $9, $5 / 1048576 }'
 
 echo
-echo "== mod_certauthz: load and lookup (bench/revbench.c, src/revocation.c)"
+echo "== mod_certauthz: load and lookup (bench/revbench.c, src/revocation.h)"
 for f in list.txt index.txt crl.der crl.pem; do
     mkdir -p "cache-$f"
     "$W/revbench" "$f" "cache-$f" ca.crt

@@ -10,12 +10,14 @@
 #   revocation   plain lists, index.txt of `openssl ca`, PEM and DER CRLs
 #   json         certificates for the log encoder (same as cert)
 #   name         names: first byte odd, then [attribute][type][length][value]
+#   revindex     compiled indexes: first byte odd, then (offset, byte)
+#                mutations of a real index; even, a file as it comes
 set -eu
 OUT=${1:-build/fuzz/seeds}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-for t in cert attr rule hexid revocation json name; do
+for t in cert attr rule hexid revocation json name revindex; do
     mkdir -p "$OUT/$t"
 done
 WORK=$(mktemp -d)
@@ -162,3 +164,13 @@ printf '\001\000\000\010,O=MyOrg' > "$OUT/name/comma"
 printf '\001\002\001\001a\202\001\001b' > "$OUT/name/multi"
 printf '\001\000\005\004\000Z\000o' > "$OUT/name/bmp"
 printf '\001\000\000\003#a \001\003\001 ' > "$OUT/name/edges"
+# The same names again with variations for the second name (type byte
+# bits: 0x10 spaces, 0x20 another string type, 0x40 ASCII case).
+printf '\001\000\140\007Client1\001\061\005MyOrg' > "$OUT/name/vary"
+printf '\001\002\121\001a\202\041\001B' > "$OUT/name/vary-multi"
+
+# Indexes: untouched, the length cut, a slot and a header byte changed.
+printf '\001' > "$OUT/revindex/good"
+printf '\003\000\100' > "$OUT/revindex/short"
+printf '\001\000\000\000\000\020\377\001\000\007' > "$OUT/revindex/bytes"
+printf 'CAZRIDX1' > "$OUT/revindex/magic"

@@ -18,62 +18,81 @@ const signed char certauthz_hex_digit[256] = {
 #undef ROW_NONE
 #undef NO
 
+const char certauthz_hex_lower[17] = "0123456789abcdef";
+const char certauthz_hex_upper[17] = "0123456789ABCDEF";
+
+void certauthz_hex_encode(char *out, const unsigned char *b, apr_size_t n,
+                          int upper)
+{
+    const char *digits = upper ? certauthz_hex_upper : certauthz_hex_lower;
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 0xf];
+    }
+    out[2 * n] = '\0';
+}
+
 /* Check the digit/colon syntax shared by both forms and count the digits.
  * A colon is a separator only: never first, last or doubled, so that a
  * truncated copy-paste ("ab:cd:") is caught rather than guessed at. */
-static const char *scan_hex(const char *s, apr_size_t *ndigits)
+static const char *scan_hex(const char *s, apr_size_t n, apr_size_t *ndigits)
 {
-    apr_size_t n = 0;
-    const char *q;
+    apr_size_t i, digits = 0;
 
-    if (*s == '\0') {
+    if (n == 0) {
         return "no hex digits";
     }
-    for (q = s; *q; q++) {
-        if (*q == ':') {
-            if (q == s || q[1] == '\0' || q[1] == ':') {
+    for (i = 0; i < n; i++) {
+        if (s[i] == ':') {
+            if (i == 0 || i + 1 == n || s[i + 1] == ':') {
                 return "a colon must sit between hex digits";
             }
         }
-        else if (certauthz_hexval(*q) < 0) {
+        else if (certauthz_hexval(s[i]) < 0) {
             return "it holds a character that is not a hex digit";
         }
         else {
-            n++;
+            digits++;
         }
     }
-    *ndigits = n;
+    *ndigits = digits;
     return NULL;
 }
 
-const char *certauthz_serial_parse(const char *text, unsigned char *out,
-                                   apr_size_t *len)
+const char *certauthz_serial_parse_n(const char *s, apr_size_t n,
+                                     unsigned char *out, apr_size_t *len)
 {
-    const char *s = text, *err;
+    const char *end = s + n, *err;
     apr_size_t ndigits, i = 0;
     int acc = 0, odd;
 
-    if (s == NULL || *s == '\0') {
+    if (n == 0) {
         return "empty serial";
     }
     if (*s == '-') {
         return "negative serials are not supported";
     }
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         s += 2;
     }
-    if ((err = scan_hex(s, &ndigits)) != NULL) {
+    if ((err = scan_hex(s, (apr_size_t)(end - s), &ndigits)) != NULL) {
         return err;
     }
     /* Skip leading zero digits (and the colons between them). */
-    for (; *s == '0' || *s == ':'; s++) {
+    for (; s < end && (*s == '0' || *s == ':'); s++) {
         if (*s == '0') {
             ndigits--;
         }
     }
+    if ((ndigits + 1) / 2 > CERTAUTHZ_SERIAL_MAX) {
+        return "longer than 255 bytes, more than any serial mod_certauthz "
+               "can match";
+    }
     /* An odd digit count means the first byte has only its low nibble. */
     odd = (int)(ndigits & 1);
-    for (; *s; s++) {
+    for (; s < end; s++) {
         if (*s == ':') {
             continue;
         }
@@ -88,16 +107,26 @@ const char *certauthz_serial_parse(const char *text, unsigned char *out,
     return NULL;
 }
 
-const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
+const char *certauthz_serial_parse(const char *text, unsigned char *out,
+                                   apr_size_t *len)
 {
-    const char *s = text, *colon, *err, *q;
+    if (text == NULL) {
+        return "empty serial";
+    }
+    return certauthz_serial_parse_n(text, strlen(text), out, len);
+}
+
+const char *certauthz_fingerprint_parse_n(const char *s, apr_size_t n,
+                                          unsigned char out[32])
+{
+    const char *end = s + n, *colon, *err, *q;
     apr_size_t ndigits, i = 0;
     int hi = -1;
 
-    if (s == NULL || *s == '\0') {
+    if (n == 0) {
         return "empty fingerprint";
     }
-    colon = strchr(s, ':');
+    colon = memchr(s, ':', n);
     if (colon != NULL) {
         /* A prefix that is not all hex digits names an algorithm. */
         for (q = s; q < colon && certauthz_hexval(*q) >= 0; q++) {
@@ -110,13 +139,13 @@ const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
             s = colon + 1;
         }
     }
-    if ((err = scan_hex(s, &ndigits)) != NULL) {
+    if ((err = scan_hex(s, (apr_size_t)(end - s), &ndigits)) != NULL) {
         return err;
     }
     if (ndigits != 64) {
         return "a SHA-256 fingerprint has exactly 64 hex digits";
     }
-    for (; *s; s++) {
+    for (; s < end; s++) {
         if (*s == ':') {
             continue;
         }
@@ -129,4 +158,13 @@ const char *certauthz_fingerprint_parse(const char *text, unsigned char out[32])
         }
     }
     return NULL;
+}
+
+const char *certauthz_fingerprint_parse(const char *text,
+                                        unsigned char out[32])
+{
+    if (text == NULL) {
+        return "empty fingerprint";
+    }
+    return certauthz_fingerprint_parse_n(text, strlen(text), out);
 }

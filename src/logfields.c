@@ -3,6 +3,7 @@
  * encodings, escaped text and JSON.
  */
 #include "logfields.h"
+#include "hexid.h"
 #include "utf8.h"
 
 #include <string.h>
@@ -164,8 +165,6 @@ const char *certauthz_devid_value(const certauthz_devid_t *src,
 /* ------------------------------------------------------------------ */
 /* Escaping                                                            */
 
-static const char hex[] = "0123456789abcdef";
-
 /* Characters that are never written as themselves: controls (a log reader
  * or terminal acts on them; U+0085 is a line break to some), the line and
  * paragraph separators (line breaks to JavaScript and many viewers), and
@@ -217,8 +216,8 @@ char *certauthz_escape_text(apr_pool_t *p, const char *s, apr_size_t len,
             break;
         default:
             *d++ = 'x';
-            *d++ = hex[c >> 4];
-            *d++ = hex[c & 0xf];
+            *d++ = certauthz_hex_lower[c >> 4];
+            *d++ = certauthz_hex_lower[c & 0xf];
         }
         i++;
     }
@@ -255,10 +254,10 @@ char *certauthz_json_string(apr_pool_t *p, const char *s, apr_size_t len)
         else if (unsafe_char(cp)) {
             *d++ = '\\';
             *d++ = 'u';
-            *d++ = hex[(cp >> 12) & 0xf];
-            *d++ = hex[(cp >> 8) & 0xf];
-            *d++ = hex[(cp >> 4) & 0xf];
-            *d++ = hex[cp & 0xf];
+            *d++ = certauthz_hex_lower[(cp >> 12) & 0xf];
+            *d++ = certauthz_hex_lower[(cp >> 8) & 0xf];
+            *d++ = certauthz_hex_lower[(cp >> 4) & 0xf];
+            *d++ = certauthz_hex_lower[cp & 0xf];
             i += n;
         }
         else {

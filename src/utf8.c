@@ -1,6 +1,6 @@
 /*
  * utf8: one well-formed UTF-8 character, shared by the name reader
- * (certinfo.c) and the log escaping (logfields.c).
+ * (names.c) and the log escaping (logfields.c).
  */
 #include "utf8.h"
 

@@ -1,4 +1,5 @@
-/* Unit tests of src/certinfo.c: fields come from the parsed structure. */
+/* Unit tests of src/certinfo.c and src/names.c: fields come from the
+ * parsed structure. */
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <openssl/sha.h>

@@ -8,7 +8,7 @@
 static int serial_is(const char *text, const unsigned char *want,
                      apr_size_t wantlen)
 {
-    unsigned char out[128];
+    unsigned char out[CERTAUTHZ_SERIAL_MAX];
     apr_size_t len = 999;
 
     return certauthz_serial_parse(text, out, &len) == NULL && len == wantlen &&
@@ -17,7 +17,7 @@ static int serial_is(const char *text, const unsigned char *want,
 
 static int serial_bad(const char *text)
 {
-    unsigned char out[128];
+    unsigned char out[CERTAUTHZ_SERIAL_MAX];
     apr_size_t len;
 
     return certauthz_serial_parse(text, out, &len) != NULL;
@@ -70,6 +70,39 @@ int main(void)
         ok(certauthz_serial_parse(big, out, &len) == NULL && len == 100 &&
                out[0] == 0xff && out[99] == 0xff,
            "a 100-byte serial parses without truncation");
+    }
+    {
+        /* 255 bytes at most, for rules and revocation lists alike; leading
+         * zeros do not count. */
+        char big[2 * 256 + 8];
+        unsigned char out[256];
+        apr_size_t len = 0;
+
+        memset(big, 'a', 510);
+        big[510] = '\0';
+        ok(certauthz_serial_parse(big, out, &len) == NULL && len == 255,
+           "a 255-byte serial is accepted");
+        memmove(big + 6, big, 511);
+        memcpy(big, "0x0000", 6);
+        ok(certauthz_serial_parse(big, out, &len) == NULL && len == 255,
+           "...with a 0x prefix and leading zeros too");
+        memset(big, 'a', 512);
+        big[512] = '\0';
+        ok(serial_bad(big), "a 256-byte serial is refused");
+        ok(certauthz_serial_parse_n("1001", 2, out, &len) == NULL && len == 1
+               && out[0] == 0x10,
+           "parse_n reads only the bytes it is given");
+        ok(certauthz_serial_parse_n("10\0" "1", 4, out, &len) != NULL,
+           "...and refuses a NUL among them");
+    }
+    {
+        static const unsigned char b[] = {0x00, 0x9f, 0xab};
+        char hex[7];
+
+        certauthz_hex_encode(hex, b, 3, 0);
+        ok(strcmp(hex, "009fab") == 0, "hex encoding, lower case");
+        certauthz_hex_encode(hex, b, 3, 1);
+        ok(strcmp(hex, "009FAB") == 0, "hex encoding, upper case");
     }
     ok(serial_bad(""), "empty serial refused");
     ok(serial_bad("0x"), "'0x' alone refused");

@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 
 #include "src/revocation.h"
-#include "t/unit/certgen.h"
+#include "t/unit/revgen.h"
 #include "t/unit/tap.h"
 
 static apr_pool_t *p;
@@ -23,22 +23,9 @@ static const char *tpath(const char *name)
     return apr_pstrcat(p, dir, "/", name, NULL);
 }
 
-/* Write a file whose modification time is `age` seconds in the past, so
- * that the one-second stability rule does not hold it back. */
 static const char *put(const char *name, const void *data, size_t len, int age)
 {
-    const char *path = tpath(name), *tmp = tpath(".tmp");
-    FILE *f = fopen(tmp, "wb");
-    struct timeval tv[2];
-
-    fwrite(data, 1, len, f);
-    fclose(f);
-    gettimeofday(&tv[0], NULL);
-    tv[0].tv_sec -= age;
-    tv[1] = tv[0];
-    utimes(tmp, tv);
-    rename(tmp, path);
-    return path;
+    return revgen_put(p, dir, name, data, len, age);
 }
 
 static const char *puts_(const char *name, const char *text)
@@ -46,61 +33,19 @@ static const char *puts_(const char *name, const char *text)
     return put(name, text, strlen(text), 10);
 }
 
-typedef struct {
-    EVP_PKEY *key;
-    X509_NAME *name;
-    X509 *cert;
-} ca_t;
-
-static ca_t make_ca(const char *cn)
-{
-    ca_t ca;
-
-    ca.key = EVP_EC_gen("P-256");
-    ca.name = X509_NAME_new();
-    certgen_add(ca.name, "O", MBSTRING_UTF8, "Unit PKI", -1, 0);
-    certgen_add(ca.name, "CN", MBSTRING_UTF8, cn, -1, 0);
-    ca.cert = X509_new();
-    X509_set_version(ca.cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(ca.cert), 1);
-    X509_set_issuer_name(ca.cert, ca.name);
-    X509_set_subject_name(ca.cert, ca.name);
-    ASN1_TIME_set(X509_getm_notBefore(ca.cert), 1700000000);
-    ASN1_TIME_set(X509_getm_notAfter(ca.cert), 2000000000);
-    X509_set_pubkey(ca.cert, ca.key);
-    X509_sign(ca.cert, ca.key, EVP_sha256());
-    return ca;
-}
+typedef revgen_ca_t ca_t;
 
 /* A CRL of ca revoking the given serials (as numbers), signed by key
  * (ca.key normally), nextUpdate at next (epoch seconds, 0 for none). */
 static X509_CRL *make_crl(const ca_t *ca, EVP_PKEY *key, const long *serials,
                           int n, time_t next)
 {
-    X509_CRL *crl = X509_CRL_new();
-    ASN1_TIME *t = ASN1_TIME_new();
+    X509_CRL *crl = revgen_crl(ca->name, next);
     int i;
 
-    X509_CRL_set_version(crl, 1);
-    X509_CRL_set_issuer_name(crl, ca->name);
-    ASN1_TIME_set(t, time(NULL) - 3600);
-    X509_CRL_set1_lastUpdate(crl, t);
-    if (next) {
-        ASN1_TIME_set(t, next);
-        X509_CRL_set1_nextUpdate(crl, t);
-    }
     for (i = 0; i < n; i++) {
-        X509_REVOKED *rev = X509_REVOKED_new();
-        ASN1_INTEGER *sn = ASN1_INTEGER_new();
-
-        ASN1_INTEGER_set(sn, serials[i]);
-        X509_REVOKED_set_serialNumber(rev, sn);
-        ASN1_TIME_set(t, time(NULL) - 60);
-        X509_REVOKED_set_revocationDate(rev, t);
-        X509_CRL_add0_revoked(crl, rev);
-        ASN1_INTEGER_free(sn);
+        revgen_revoke(crl, serials[i]);
     }
-    ASN1_TIME_free(t);
     X509_CRL_sort(crl);
     X509_CRL_sign(crl, key, EVP_sha256());
     return crl;
@@ -108,54 +53,18 @@ static X509_CRL *make_crl(const ca_t *ca, EVP_PKEY *key, const long *serials,
 
 static char *crl_pem(X509_CRL *crl, size_t *len)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    char *data, *out;
-    long n;
-
-    PEM_write_bio_X509_CRL(b, crl);
-    n = BIO_get_mem_data(b, &data);
-    out = apr_pstrmemdup(p, data, (apr_size_t)n);
-    *len = (size_t)n;
-    BIO_free(b);
-    return out;
+    return revgen_pem(p, crl, len);
 }
 
 static unsigned char *crl_der(X509_CRL *crl, size_t *len)
 {
-    unsigned char *der = NULL;
-    int n = i2d_X509_CRL(crl, &der);
-    unsigned char *out = apr_pmemdup(p, der, (apr_size_t)n);
-
-    OPENSSL_free(der);
-    *len = (size_t)n;
-    return out;
+    return revgen_der(p, crl, len);
 }
 
 /* A parsed certificate of the given issuer and serial. */
 static const certauthz_cert_t *cert(const ca_t *ca, long serial)
 {
-    X509_NAME *subj = X509_NAME_new();
-    unsigned char sb[8];
-    int n = 0, i;
-    X509 *x;
-    certauthz_cert_t *c = NULL;
-
-    for (i = 7; i >= 0; i--) {
-        unsigned char byte = (unsigned char)(serial >> (8 * i));
-
-        if (n || byte || i == 0) {
-            sb[n++] = byte;
-        }
-    }
-    certgen_add(subj, "CN", MBSTRING_UTF8, "device", -1, 0);
-    x = certgen_cert(subj, sb, n, NULL);
-    if (ca != NULL) {
-        X509_set_issuer_name(x, ca->name);
-    }
-    certauthz_cert_from_x509(p, x, &c);
-    X509_free(x);
-    X509_NAME_free(subj);
-    return c;
+    return revgen_cert(p, ca != NULL ? ca->name : NULL, serial);
 }
 
 static certauthz_revopts_t no_cache = {NULL, NULL};
@@ -709,9 +618,9 @@ int main(void)
     if (mkdtemp(dir) == NULL) {
         return 1;
     }
-    ca1 = make_ca("Unit CA One");
-    ca2 = make_ca("Unit CA Two");
-    ca3 = make_ca("Unit CA Three");
+    ca1 = revgen_ca("Unit CA One");
+    ca2 = revgen_ca("Unit CA Two");
+    ca3 = revgen_ca("Unit CA Three");
 
     test_list(&ca1, &ca2);
     test_list_errors();
@@ -736,9 +645,7 @@ int main(void)
         int i;
 
         for (i = 0; i < 3; i++) {
-            EVP_PKEY_free(cas[i]->key);
-            X509_NAME_free(cas[i]->name);
-            X509_free(cas[i]->cert);
+            revgen_ca_free(cas[i]);
         }
     }
     apr_pool_destroy(p);
