@@ -1,4 +1,5 @@
-# mod_certauthz: `make`, `make install`, `make test`, `make demo`, `make bench`.
+# mod_certauthz: `make`, `make install`, `make test`, `make demo`, `make bench`,
+# `make deb`, `make deb-test`.
 # Missing Debian packages are installed first (scripts/deps.sh).
 
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
@@ -14,9 +15,24 @@ APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
 
 MODULE = .libs/mod_certauthz.so
 
-.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan soak
+# The certauthz command (docs/certauthz.1): cli/, on the module's src/ and
+# a few httpd-free parts of its own there.
+CLI = build/certauthz
+CLI_LIB_C = src/cadb.c src/requireline.c
+CLI_C = $(wildcard cli/*.c)
+PREFIX ?=
+BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(shell $(APXS) -q BINDIR 2>/dev/null || echo /usr/local/bin))
+MANDIR ?= $(if $(PREFIX),$(PREFIX)/share/man,/usr/share/man)
 
-all: $(MODULE)
+.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan soak cli deb deb-test
+
+all: $(MODULE) $(CLI)
+
+cli: $(CLI)
+
+$(CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
+	@mkdir -p build
+	$(CC) -g -O2 $(WFLAGS) $(CPPFLAGS) $(CFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(LDFLAGS) $(APR_LIBS) $(LIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -27,8 +43,12 @@ $(MODULE): mod_certauthz.c $(SRC_C) $(SRC_H)
 	@$(APXS) -c $(APXS_CFLAGS) -o mod_certauthz.la mod_certauthz.c $(SRC_C) $(LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
 
-install: $(MODULE)
+install: $(MODULE) $(CLI)
 	$(APXS) -i -n certauthz mod_certauthz.la
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/certauthz
+	install -m 644 docs/certauthz.1 $(DESTDIR)$(MANDIR)/man1/certauthz.1
+	@echo "certauthz installed in $(BINDIR), its man page in $(MANDIR)/man1"
 	@echo "conf/certauthz.load and conf/certauthz.conf: copy to /etc/apache2/mods-available/ and a2enmod certauthz"
 
 # C unit tests of src/, built twice: plain, and with AddressSanitizer and
@@ -43,13 +63,13 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 unit: $(UNIT_BIN) $(UNIT_SAN)
 
-build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H)
+build/unit/%: t/unit/%.c t/unit/tap.h $(SRC_C) $(SRC_H) $(CLI_LIB_C)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
 
-build/unit-san/%: t/unit/%.c t/unit/tap.h t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/unit-san/%: t/unit/%.c t/unit/tap.h t/unit/pool_asan.c $(SRC_C) $(SRC_H) $(CLI_LIB_C)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS) -ldl
 
 # Micro-benchmark of one Require decision in src/ (optimised, no sanitizers).
 build/bench/bench_rule: bench/bench_rule.c t/unit/certgen.h $(SRC_C) $(SRC_H)
