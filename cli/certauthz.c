@@ -28,7 +28,7 @@ static const char usage_text[] =
     "      key, certificate and .p12 for device NAME in DIR/devices/\n"
     "  sign DIR REQ.csr [--days N] [--out FILE] [--passphrase-file F]\n"
     "      sign a device's own certificate request\n"
-    "  revoke DIR SERIAL|CERT.pem [--reason R] [--passphrase-file F]\n"
+    "  revoke DIR SERIAL|CERT.pem|NAME [--reason R] [--passphrase-file F]\n"
     "      revoke it in index.txt and crl.pem (each replaced atomically)\n"
     "  list DIR [--json]\n"
     "      every certificate the CA issued: name, serial, state, expiry\n"

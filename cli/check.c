@@ -21,6 +21,21 @@
 #include "src/requireline.h"
 #include "src/revocation.h"
 
+/* Text as written when it holds no control character, else escaped as
+ * for a log line (a Require line copied from a configuration reads as it
+ * was written). */
+static const char *show(apr_pool_t *p, const char *s)
+{
+    const unsigned char *c;
+
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            return certauthz_escape_text(p, s, strlen(s), 1);
+        }
+    }
+    return s;
+}
+
 static const cli_opt_t check_opts[] = {
     {"--revocation", 1}, {"--stale-crl", 1}, {NULL, 0}
 };
@@ -99,7 +114,7 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
     printf("%s\nreason: %s\nrule: %s\n",
            reason == CERTAUTHZ_REASON_OK ? "granted" : "denied",
            certauthz_reason_name(reason),
-           certauthz_escape_text(p, req.text, strlen(req.text), 1));
+           show(p, req.text));
     dev = certauthz_devid_value(NULL, cert, &dlen);
     printf("device: %s\n", dev ? certauthz_escape_text(p, dev, dlen, 1)
                                : "-");
@@ -123,14 +138,12 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
             if (req.kind == CERTAUTHZ_RULE_SUBJECT
                 || req.kind == CERTAUTHZ_RULE_ISSUER) {
                 printf("failed: %s (the %s has %s)\n",
-                       certauthz_escape_text(p, f->condition,
-                                             strlen(f->condition), 1),
+                       show(p, f->condition),
                        where, f->holds);
             }
             else {
                 printf("failed: none of %s (the %s has %s)\n",
-                       certauthz_escape_text(p, f->condition,
-                                             strlen(f->condition), 1),
+                       show(p, f->condition),
                        where, f->holds);
             }
         }

@@ -60,7 +60,7 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
     X509 *x = NULL;
 
     err = cli_parse(p, "revoke", argc, argv, revoke_opts, 2, 2,
-                    "revoke DIR SERIAL|CERT.pem [--reason R]", &a);
+                    "revoke DIR SERIAL|CERT.pem|NAME [--reason R]", &a);
     if (err != NULL) {
         return cli_fail("%s", err);
     }
@@ -80,6 +80,15 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
     if ((err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 1, &ca))
         != NULL) {
         return cli_fail("revoke: %s", err);
+    }
+    /* A device name of this CA stands for its certificate. */
+    if (stat(what, &sb) != 0 && strchr(what, '/') == NULL) {
+        const char *dev = cli_path(p, ca->dir, apr_pstrcat(p, "devices/",
+                                                           what, ".crt",
+                                                           NULL));
+        if (stat(dev, &sb) == 0) {
+            what = dev;
+        }
     }
     if (stat(what, &sb) == 0) {
         BIGNUM *bn;
@@ -111,8 +120,9 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
         const char *why = certauthz_serial_parse(what, buf, &n);
 
         if (why != NULL) {
-            return cli_fail("revoke: '%s' is neither a certificate file nor "
-                            "a hex serial (%s)", what, why);
+            return cli_fail("revoke: '%s' is neither a certificate file, "
+                            "a device of this CA nor a hex serial (%s)", what,
+                            why);
         }
         serial = what;
     }
@@ -227,7 +237,7 @@ int cli_cmd_list(apr_pool_t *p, int argc, const char *const *argv)
         printf("[");
     }
     else {
-        printf("%-24s %-34s %-8s %-20s %s\n", "NAME", "SERIAL", "STATE",
+        printf("%-24s %-40s %-8s %-20s %s\n", "NAME", "SERIAL", "STATE",
                "EXPIRES", "REVOKED");
     }
     for (i = 0; i < ca->db->nelts; i++) {
@@ -254,7 +264,7 @@ int cli_cmd_list(apr_pool_t *p, int argc, const char *const *argv)
                    certauthz_json_string(p, e->subject, strlen(e->subject)));
         }
         else {
-            printf("%-24s %-34s %-8s %-20s %s%s%s\n",
+            printf("%-24s %-40s %-8s %-20s %s%s%s\n",
                    certauthz_escape_text(p, cn, strlen(cn), 1), e->serial,
                    state_of(e, now), exp, e->status == 'R' ? rev : "-",
                    e->reason ? " " : "", e->reason ? e->reason : "");
