@@ -261,8 +261,7 @@ int main(int argc, const char *const *argv)
     }
     cmd = argc > 1 ? argv[1] : NULL;
     if (cmd == NULL) {
-        fputs(usage_text, stderr);
-        rc = cli_fail("no command given");
+        rc = cli_fail("no command given (certauthz help lists them)");
     }
     else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0
              || strcmp(cmd, "-h") == 0) {
