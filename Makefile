@@ -126,7 +126,12 @@ build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
+# The browser test (t/browser.t) needs Chromium and NSS's tools; t/cli.t
+# pk12util too.
+TEST_PKGS = chromium libnss3-tools
+
 test: deps
+	@sh scripts/deps.sh $(TEST_PKGS)
 	@$(MAKE) --no-print-directory all unit asan
 	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
