@@ -161,11 +161,24 @@ bench: deps
 	@$(MAKE) --no-print-directory all bench-tools
 	@perl bench/bench.pl
 
+# The Debian package (debian/, scripts/deb.sh): `make deb` builds
+# libapache2-mod-certauthz_VERSION_ARCH.deb here; `make deb-test` also checks
+# its contents, runs lintian and installs it with apt into a throwaway root.
+DEB_PKGS = debhelper dpkg-dev fakeroot lintian man-db
+
+deb: deps
+	@sh scripts/deps.sh $(DEB_PKGS)
+	@sh scripts/deb.sh build
+
+deb-test: deps
+	@sh scripts/deps.sh $(DEB_PKGS)
+	@sh scripts/deb.sh test
+
 format:
-	clang-format -i mod_certauthz.c src/*.c src/*.h t/unit/*.c t/unit/*.h bench/*.c bench/*.h
+	clang-format -i mod_certauthz.c src/*.c src/*.h cli/*.c cli/*.h t/unit/*.c t/unit/*.h bench/*.c bench/*.h
 
 clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
 	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
-	    t/htdocs/index.html demo/run t/logs.asan
+	    t/htdocs/index.html demo/run t/logs.asan libapache2-mod-certauthz_*.deb
