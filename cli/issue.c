@@ -386,6 +386,12 @@ static const cli_opt_t sign_opts[] = {
     {"--days", 1}, {"--out", 1}, {"--passphrase-file", 1}, {NULL, 0}
 };
 
+static apr_status_t free_req(void *r)
+{
+    X509_REQ_free(r);
+    return APR_SUCCESS;
+}
+
 static const char *read_csr(apr_pool_t *p, const char *path, X509_REQ **req)
 {
     const char *err;
@@ -410,6 +416,7 @@ static const char *read_csr(apr_pool_t *p, const char *path, X509_REQ **req)
         return apr_psprintf(p, "%s is not a certificate request (PEM or "
                             "DER PKCS#10)", path);
     }
+    apr_pool_cleanup_register(p, *req, free_req, apr_pool_cleanup_null);
     return NULL;
 }
 
@@ -514,7 +521,6 @@ int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     if (err == NULL && (err = cli_ca_stage_db(ca, &f[nf++])) == NULL) {
         err = commit_all(f, nf);
     }
-    X509_REQ_free(req);
     if (err != NULL) {
         return cli_fail("sign: %s", err);
     }

@@ -6,6 +6,7 @@ use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use JSON::PP ();
+use POSIX ();
 
 use lib 't/lib';
 use CertAuthzCLI;
@@ -180,6 +181,24 @@ my %seen;
 $seen{$_}++ for @serials;
 is(scalar(keys %seen), 12, 'twelve devices, twelve distinct serials');
 is(scalar(grep { /^[0-7][0-9A-F]{31}$/ } @serials), 12, 'each a positive 16-byte serial');
+
+# Concurrent issues on one CA: each takes the directory's lock in turn.
+{
+    my @pids;
+    for my $n (1 .. 8) {
+        my $pid = fork // die;
+        if (!$pid) {
+            my ($s) = certauthz('issue', "$T/plain", "par$n");
+            POSIX::_exit($s);
+        }
+        push @pids, $pid;
+    }
+    my $bad = 0;
+    for (@pids) { waitpid $_, 0; $bad++ if $? }
+    is($bad, 0, 'eight concurrent issues on one CA all succeed');
+    my @lines = grep { /\/CN=par\d$/ } split /\n/, slurp("$T/plain/index.txt");
+    is(scalar @lines, 8, '...and index.txt records all eight');
+}
 
 # ---- sign -----------------------------------------------------------------
 my $req = "$T/req";
