@@ -11,6 +11,8 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
+#include <sys/uio.h>
+
 static const char *const field_names[CERTAUTHZ_FIELD_COUNT] = {
     "device", "subject", "issuer", "serial", "fingerprint", "not_before",
     "not_after", "days_left", "san", "verify", "decision", "reason", "rule"
@@ -352,15 +354,15 @@ static const char *field_raw(apr_pool_t *p, const certauthz_logrec_t *rec,
         v = rec->verify;
         break;
     case CERTAUTHZ_FIELD_DECISION:
-        if (rec->reason != CERTAUTHZ_REASON_NONE) {
-            v = rec->reason == CERTAUTHZ_REASON_OK ? "granted" : "denied";
-        }
+        v = certauthz_decision_name(
+            certauthz_decision_resolve(rec->decision, rec->reason));
         break;
     case CERTAUTHZ_FIELD_REASON:
         v = certauthz_reason_name(rec->reason);
         break;
     case CERTAUTHZ_FIELD_RULE:
-        if (rec->reason != CERTAUTHZ_REASON_NONE) {
+        if (certauthz_decision_resolve(rec->decision, rec->reason)
+            != CERTAUTHZ_DECISION_NONE) {
             v = rec->rule;
         }
         break;
@@ -430,48 +432,75 @@ const char *certauthz_field_text(apr_pool_t *p, const certauthz_logrec_t *rec,
     return certauthz_escape_text(p, v, len, keep_utf8);
 }
 
+const char *certauthz_field_json(apr_pool_t *p, const certauthz_logrec_t *rec,
+                                 int field)
+{
+    const char *v;
+    apr_size_t len = 0;
+
+    if (field == CERTAUTHZ_FIELD_SAN) {
+        apr_array_header_t *parts;
+        int i;
+
+        if (rec->cert == NULL || rec->cert->n_sans == 0) {
+            return "null";
+        }
+        parts = apr_array_make(p, rec->cert->n_sans * 2 + 2, sizeof(char *));
+        APR_ARRAY_PUSH(parts, const char *) = "[";
+        for (i = 0; i < rec->cert->n_sans; i++) {
+            v = san_raw(p, &rec->cert->sans[i], &len);
+            if (i > 0) {
+                APR_ARRAY_PUSH(parts, const char *) = ", ";
+            }
+            APR_ARRAY_PUSH(parts, const char *) =
+                certauthz_json_string(p, v, len);
+        }
+        APR_ARRAY_PUSH(parts, const char *) = "]";
+        return apr_array_pstrcat(p, parts, '\0');
+    }
+    v = field_raw(p, rec, field, &len);
+    if (v == NULL) {
+        return "null";
+    }
+    if (field == CERTAUTHZ_FIELD_DAYS_LEFT) {
+        return v;
+    }
+    return certauthz_json_string(p, v, len);
+}
+
+const char *certauthz_fields_json_from(apr_pool_t *p,
+                                       const certauthz_logrec_t *rec,
+                                       const char *const *known)
+{
+    /* Keys with their separators, so that the object is one pstrcat. */
+    static const char *const keys[CERTAUTHZ_FIELD_COUNT] = {
+        "{\"device\": ", ", \"subject\": ", ", \"issuer\": ",
+        ", \"serial\": ", ", \"fingerprint\": ", ", \"not_before\": ",
+        ", \"not_after\": ", ", \"days_left\": ", ", \"san\": ",
+        ", \"verify\": ", ", \"decision\": ", ", \"reason\": ",
+        ", \"rule\": "
+    };
+    struct iovec vec[CERTAUTHZ_FIELD_COUNT * 2 + 1];
+    int f;
+
+    for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
+        const char *v = known != NULL ? known[f] : NULL;
+
+        if (v == NULL) {
+            v = certauthz_field_json(p, rec, f);
+        }
+        vec[2 * f].iov_base = (void *)keys[f];
+        vec[2 * f].iov_len = strlen(keys[f]);
+        vec[2 * f + 1].iov_base = (void *)v;
+        vec[2 * f + 1].iov_len = strlen(v);
+    }
+    vec[2 * f].iov_base = (void *)"}";
+    vec[2 * f].iov_len = 1;
+    return apr_pstrcatv(p, vec, CERTAUTHZ_FIELD_COUNT * 2 + 1, NULL);
+}
+
 const char *certauthz_fields_json(apr_pool_t *p,
                                   const certauthz_logrec_t *rec)
 {
-    apr_array_header_t *parts = apr_array_make(p, CERTAUTHZ_FIELD_COUNT * 4,
-                                               sizeof(char *));
-    int f;
-
-    APR_ARRAY_PUSH(parts, const char *) = "{";
-    for (f = 0; f < CERTAUTHZ_FIELD_COUNT; f++) {
-        const char *v;
-        apr_size_t len = 0;
-
-        APR_ARRAY_PUSH(parts, const char *) =
-            apr_pstrcat(p, f ? ", \"" : "\"", field_names[f], "\": ", NULL);
-        if (f == CERTAUTHZ_FIELD_SAN) {
-            int i;
-
-            if (rec->cert == NULL || rec->cert->n_sans == 0) {
-                APR_ARRAY_PUSH(parts, const char *) = "null";
-                continue;
-            }
-            APR_ARRAY_PUSH(parts, const char *) = "[";
-            for (i = 0; i < rec->cert->n_sans; i++) {
-                v = san_raw(p, &rec->cert->sans[i], &len);
-                if (i > 0) {
-                    APR_ARRAY_PUSH(parts, const char *) = ", ";
-                }
-                APR_ARRAY_PUSH(parts, const char *) =
-                    certauthz_json_string(p, v, len);
-            }
-            APR_ARRAY_PUSH(parts, const char *) = "]";
-            continue;
-        }
-        v = field_raw(p, rec, f, &len);
-        if (v == NULL) {
-            v = "null";
-        }
-        else if (f != CERTAUTHZ_FIELD_DAYS_LEFT) {
-            v = certauthz_json_string(p, v, len);
-        }
-        APR_ARRAY_PUSH(parts, const char *) = v;
-    }
-    APR_ARRAY_PUSH(parts, const char *) = "}";
-    return apr_array_pstrcat(p, parts, '\0');
+    return certauthz_fields_json_from(p, rec, NULL);
 }

@@ -70,8 +70,11 @@ typedef struct {
     const certauthz_cert_t *cert;
     const certauthz_devid_t *devid;     /* NULL: the default */
     const char *verify;                 /* SSL_CLIENT_VERIFY, NULL if none */
-    /* NONE when no cert-* provider ran, OK when one granted, otherwise
-     * the strongest reason of the denial. */
+    /* What happened to the request (AUTO: derived from reason, as
+     * certauthz_decision_resolve does). */
+    certauthz_decision_e decision;
+    /* OK when granted, otherwise the strongest reason of the denial;
+     * NONE logs "-". */
     certauthz_reason_e reason;
     const char *rule;                   /* the Require line that decided */
     apr_int64_t now;                    /* seconds since the epoch */
@@ -91,6 +94,18 @@ const char *certauthz_field_text(apr_pool_t *p, const certauthz_logrec_t *rec,
 /* The record as one RFC 8259 object on one line. */
 const char *certauthz_fields_json(apr_pool_t *p,
                                   const certauthz_logrec_t *rec);
+
+/* The JSON value of one field ("null", a number, a string literal or, for
+ * san, an array), as certauthz_fields_json writes it after the key. */
+const char *certauthz_field_json(apr_pool_t *p, const certauthz_logrec_t *rec,
+                                 int field);
+
+/* certauthz_fields_json with some values already made: known[f], when not
+ * NULL, is used as the JSON value of field f (from certauthz_field_json on
+ * an equal record); known may be NULL. */
+const char *certauthz_fields_json_from(apr_pool_t *p,
+                                       const certauthz_logrec_t *rec,
+                                       const char *const *known);
 
 /*
  * Escape bytes for a log line, an environment variable or a note, as

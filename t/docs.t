@@ -5,7 +5,7 @@ use warnings;
 use Test::More;
 
 sub slurp { local (@ARGV, $/) = @_; <> }
-my $src = slurp('mod_certauthz.c');
+my $src = join '', map { slurp($_) } glob('mod_certauthz*.c');
 my $doc = slurp('docs/mod_certauthz.md');
 
 my @directives = $src =~ /AP_INIT_\w+\(\s*"(\w+)"/g;

@@ -347,7 +347,9 @@ is($l->{fields}{user}, 'client1', 'CertAuthzUser On: %u is the device id');
 $l = logged('certauthz_log', '/p/user-refused', cert => 'client');
 is($l->{res}->code, 403, 'refused by another provider: 403');
 is($l->{fields}{user}, 'client1', 'CertAuthzUser On: %u shows the device on a 403 too');
-is($l->{json}{decision}, 'granted', '...where cert-valid granted (decision granted)');
+is(join('|', map { $l->{json}{$_} // 'null' } qw(decision reason rule)),
+   'denied|null|null',
+   '...logged as denied (what happened to the request), with no cert-* reason: cert-valid granted');
 $l = logged('certauthz_log', '/p/all-nomatch', cert => 'client');
 is($l->{res}->code, 403, 'RequireAll with a non-matching cert-subject: 403');
 is(join('|', map { $l->{json}{$_} } qw(decision reason rule)),

@@ -1,0 +1,230 @@
+/*
+ * mod_certauthz: what the glue files share (mod_certauthz*.c).  Nothing
+ * here is for other modules.
+ *
+ *   mod_certauthz.c            module record, directive table, hooks
+ *   mod_certauthz_config.c     configuration records and directives
+ *   mod_certauthz_identity.c   the certificate identity of a connection
+ *   mod_certauthz_authz.c      the Require cert-* providers, the decision
+ *   mod_certauthz_log.c        %{NAME}Z, notes, variables, REMOTE_USER
+ *   mod_certauthz_revocation.c revocation sources as the children see them
+ *   mod_certauthz_status.c     the certauthz-status handler, counters
+ */
+#ifndef MOD_CERTAUTHZ_H
+#define MOD_CERTAUTHZ_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+
+#include "apr_thread_mutex.h"
+
+#include <openssl/x509.h>
+
+#include "src/certinfo.h"
+#include "src/logfields.h"
+#include "src/reason.h"
+#include "src/rule.h"
+
+extern module AP_MODULE_DECLARE_DATA certauthz_module;
+
+/* Log lines of every glue file carry the module's name; AP_DECLARE_MODULE
+ * does this for mod_certauthz.c itself. */
+#ifndef CERTAUTHZ_MODULE_FILE
+APLOG_USE_MODULE(certauthz);
+#endif
+
+/* Stable message tags of our own: APLOGNO numbers belong to httpd. */
+#define CERTAUTHZ_LOGNO(n) "CERTAUTHZ" #n ": "
+
+#define CERTAUTHZ_UNSET (-1)
+
+/* ------------------------------------------------------------------ */
+/* Configuration (mod_certauthz_config.c)                              */
+
+/* Server (virtual host) configuration: revocation sources. */
+typedef struct {
+    apr_array_header_t *revocation_files;   /* const char * paths */
+    apr_array_header_t *revocation_where;   /* "line N of FILE", for errors */
+    int check_interval;                     /* seconds, UNSET */
+    const char *crl_verify_ca;              /* path or NULL */
+    int stale_deny;                         /* 0 warn, 1 deny, UNSET */
+    /* The loaded sources of revocation_files, set after the merge by the
+     * revocation glue (its own type), shared between servers. */
+    apr_array_header_t *sources;
+} certauthz_srv_conf_t;
+
+/* Per-directory configuration. */
+typedef struct {
+    const certauthz_devid_t *device_id;     /* compiled SOURCE, or NULL */
+    int user;                               /* On/Off, UNSET */
+    int export_vars;                        /* On/Off, UNSET */
+} certauthz_dir_conf_t;
+
+void *certauthz_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *certauthz_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
+void *certauthz_create_dir_conf(apr_pool_t *p, char *dir);
+void *certauthz_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+certauthz_srv_conf_t *certauthz_srv_conf(const server_rec *s);
+certauthz_dir_conf_t *certauthz_dir_conf(const request_rec *r);
+
+const char *certauthz_set_revocation_file(cmd_parms *cmd, void *dc,
+                                          const char *arg);
+const char *certauthz_set_check_interval(cmd_parms *cmd, void *dc,
+                                         const char *arg);
+const char *certauthz_set_crl_verify_ca(cmd_parms *cmd, void *dc,
+                                        const char *arg);
+const char *certauthz_set_stale_crl(cmd_parms *cmd, void *dc,
+                                    const char *arg);
+const char *certauthz_set_device_id(cmd_parms *cmd, void *dc,
+                                    const char *arg);
+
+/* ------------------------------------------------------------------ */
+/* Identity (mod_certauthz_identity.c)                                 */
+
+typedef enum {
+    CERTAUTHZ_ID_NO_CERT,
+    CERTAUTHZ_ID_UNVERIFIED,
+    CERTAUTHZ_ID_OK
+} certauthz_id_state_e;
+
+/* The two escapings of a field's text: for a log line (as mod_log_config
+ * escapes headers), and for notes and variables (UTF-8 kept). */
+enum {
+    CERTAUTHZ_TEXT_LOG = 0,
+    CERTAUTHZ_TEXT_UTF8 = 1
+};
+
+/*
+ * One client certificate as mod_ssl judged it on one TLS connection: an
+ * immutable snapshot, reference counted.  The connection holds a reference
+ * to its current identity, and every request that used it holds one until
+ * its pool is cleaned up, so a request chain (r->prev of an ErrorDocument,
+ * r->main of a subrequest) or an HTTP/2 stream whose log line is written
+ * while mod_http2 tears its pools down never sees it freed, even when a
+ * renegotiation gave the connection a new identity meanwhile.  Everything
+ * in it is made before it is shared, except the revocation verdict, which
+ * has its own lock: on HTTP/2, streams on several threads read one
+ * identity at once.
+ */
+typedef struct certauthz_ident {
+    apr_uint32_t refs;              /* atomic */
+    apr_pool_t *pool;               /* owns the snapshot; unmanaged */
+    certauthz_id_state_e state;
+    const char *verify;             /* SSL_CLIENT_VERIFY when made */
+    /* What this identity was read from: the peer certificate object of the
+     * connection's SSL (held, so that no later certificate can have its
+     * address), or when that is not available the PEM mod_ssl gave. */
+    X509 *x509;
+    const char *pem;
+    const certauthz_cert_t *cert;   /* state OK only */
+    /* Fields that depend on the certificate alone, made once: text in
+     * both escapings and JSON values, NULL for the others. */
+    const char *text[2][CERTAUTHZ_FIELD_COUNT];
+    const char *json[CERTAUTHZ_FIELD_COUNT];
+    /* The revocation verdict and what it was computed from (see
+     * mod_certauthz_revocation.c). */
+    apr_thread_mutex_t *rev_lock;
+    const void *rev_sc;
+    apr_int64_t rev_sec;
+    apr_uint64_t rev_stamp;
+    certauthz_reason_e rev_reason;
+} certauthz_ident_t;
+
+/* A compiled Require line, kept with its text for logs. */
+typedef struct {
+    const certauthz_rule_t *rule;
+    const char *text;               /* as written: "cert-subject O=MyOrg" */
+    const char *text_esc[2];        /* text escaped, both ways */
+    const char *text_json;          /* text as a JSON string */
+    int negated;                    /* written as "Require not ..." */
+} certauthz_require_t;
+
+/* Per request (r->request_config). */
+typedef struct {
+    int resolved;
+    certauthz_ident_t *ident;       /* referenced until r->pool's cleanup */
+    const char *verify;             /* SSL_CLIENT_VERIFY, NULL without TLS */
+    /* OK, NO_CERT, UNVERIFIED, CRL_STALE or REVOKED. */
+    certauthz_reason_e id_reason;
+
+    /* What the cert-* lines answered (mod_certauthz_authz.c). */
+    int ran;
+    const certauthz_require_t *grant;   /* first line that granted */
+    certauthz_reason_e deny_reason;     /* strongest reason against */
+    const certauthz_require_t *deny;    /* ... and its line */
+    /* Authorization let the request through (the type checker ran), or
+     * the request ended without (an error response, the log). */
+    int authorized;
+    int ended;
+    int denial_logged;
+    int counted;
+
+    /* Field values made for this request (mod_certauthz_log.c), both
+     * escapings, with what they were made from. */
+    const char **fields[2];
+    const void *fields_from[2];     /* the decider */
+    unsigned fields_stamp[2];       /* the decider's stamp */
+    unsigned stamp;                 /* bumped whenever the decision moves */
+    const char **published;         /* the values r's notes were set from */
+    int exported;
+} certauthz_req_t;
+
+certauthz_req_t *certauthz_req(request_rec *r);
+/* The request's identity (INTERFACE §1), established once per request. */
+certauthz_req_t *certauthz_identity(request_rec *r);
+void certauthz_register_identity_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Decision (mod_certauthz_authz.c)                                    */
+
+typedef struct {
+    certauthz_decision_e decision;
+    certauthz_reason_e reason;
+    const certauthz_require_t *rule;
+} certauthz_outcome_t;
+
+/* The request of r's chain whose cert-* decision r reports (r, an earlier
+ * request of an internal redirect, or the request a subrequest belongs
+ * to), or NULL when no cert-* provider ran for any of them. */
+request_rec *certauthz_decider(request_rec *r);
+/* The decision of d as r sees it (d is r or earlier in its chain). */
+void certauthz_outcome(request_rec *r, request_rec *d,
+                       certauthz_outcome_t *out);
+/* The request (r) is over as far as access control goes: an error
+ * response or its log line.  Logs a refusal, once per refused request. */
+void certauthz_request_ended(request_rec *r);
+/* Count the decision of r's chain in the counters, once. */
+void certauthz_count_once(request_rec *r);
+void certauthz_register_authz(apr_pool_t *p);
+
+/* ------------------------------------------------------------------ */
+/* Logging (mod_certauthz_log.c)                                       */
+
+/* The value of every field for r as decided by d (r's decider, or NULL),
+ * escaped one way or the other (CERTAUTHZ_TEXT_*), "-" for no value. */
+const char **certauthz_fields(request_rec *r, request_rec *d, int mode);
+/* Set r's notes (and with CertAuthzExportVars On its variables) from the
+ * decision r reports. */
+void certauthz_publish(request_rec *r);
+void certauthz_register_log_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Revocation (mod_certauthz_revocation.c)                             */
+
+/* OK, REVOKED or CRL_STALE for the verified identity id on r's server. */
+certauthz_reason_e certauthz_revocation_reason(request_rec *r,
+                                               certauthz_ident_t *id);
+/* The status of the sources of r's server: certauthz_revinfo_t. */
+apr_array_header_t *certauthz_revocation_status(request_rec *r);
+void certauthz_register_revocation_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Status and counters (mod_certauthz_status.c)                        */
+
+void certauthz_count_decision(certauthz_decision_e decision,
+                              certauthz_reason_e reason);
+void certauthz_register_status_hooks(void);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * mod_certauthz: the Require cert-* providers (INTERFACE §2) and the
+ * decision they make for a request (INTERFACE §4: decision, reason, rule).
+ *
+ * A provider answers for one Require line; mod_authz_core combines the
+ * answers (RequireAll/Any/None, Require not) and decides.  The decision a
+ * log line reports is what happened to the request: granted when access
+ * control let it through, denied when it refused it.  The reason and the
+ * rule come from the lines that pushed that way: for a grant, the first
+ * cert-* line that granted; for a refusal, the line with the strongest
+ * reason against (a line written "Require not cert-..." counts against
+ * when its provider granted: the certificate matched what it excludes,
+ * reason no-match).
+ */
+#include "mod_certauthz.h"
+
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+/* A line as the container sees it has gone against the request. */
+static void against(certauthz_req_t *rq, const certauthz_require_t *req,
+                    certauthz_reason_e reason)
+{
+    if (rq->deny == NULL || reason > rq->deny_reason) {
+        rq->deny_reason = reason;
+        rq->deny = req;
+    }
+}
+
+static authz_status record(request_rec *r, certauthz_req_t *rq,
+                           const certauthz_require_t *req,
+                           certauthz_reason_e reason)
+{
+    int granted = reason == CERTAUTHZ_REASON_OK;
+
+    rq->ran = 1;
+    if (req->negated) {
+        /* A denial under "not" is neutral to the container. */
+        if (granted) {
+            against(rq, req, CERTAUTHZ_REASON_NO_MATCH);
+        }
+    }
+    else if (granted) {
+        if (rq->grant == NULL) {
+            rq->grant = req;
+        }
+    }
+    else {
+        against(rq, req, reason);
+    }
+    rq->stamp++;
+    /* Exported variables are visible to the Require lines that follow
+     * (Require expr "%{ENV:CERTAUTHZ_DEVICE} ..."). */
+    if (certauthz_dir_conf(r)->export_vars == 1) {
+        certauthz_publish(r);
+    }
+    return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
+}
+
+void certauthz_outcome(request_rec *r, request_rec *d,
+                       certauthz_outcome_t *out)
+{
+    certauthz_req_t *rq = ap_get_module_config(d->request_config,
+                                               &certauthz_module);
+    int granted;
+
+    out->decision = CERTAUTHZ_DECISION_NONE;
+    out->reason = CERTAUTHZ_REASON_NONE;
+    out->rule = NULL;
+    if (rq == NULL || !rq->ran) {
+        return;
+    }
+    if (d != r || rq->authorized || rq->ended) {
+        /* Access control is over for d: it let d through or not. */
+        granted = rq->authorized;
+    }
+    else {
+        /* Still deciding (a variable read by a later Require line): what
+         * the lines said so far. */
+        granted = rq->grant != NULL && rq->deny == NULL;
+    }
+    if (granted) {
+        out->decision = CERTAUTHZ_DECISION_GRANTED;
+        out->reason = CERTAUTHZ_REASON_OK;
+        out->rule = rq->grant;
+    }
+    else {
+        out->decision = CERTAUTHZ_DECISION_DENIED;
+        out->reason = rq->deny != NULL ? rq->deny_reason
+                                       : CERTAUTHZ_REASON_NONE;
+        out->rule = rq->deny;
+    }
+}
+
+/*
+ * mod_log_config hands log handlers the final request of an internal
+ * redirect chain, and an ErrorDocument is such a redirect;
+ * AP_AUTH_INTERNAL_PER_CONF also lets a redirect with the same
+ * configuration skip authorization.  So the decision may live on any
+ * earlier request of the chain (r->prev) or on the request a subrequest
+ * belongs to (r->main).  A refusal wins over a grant: when a request was
+ * refused, the refusal is what the response, the ErrorDocument and the log
+ * line are about, even if the ErrorDocument itself passed a cert-* rule.
+ */
+request_rec *certauthz_decider(request_rec *r)
+{
+    request_rec *x, *granted = NULL;
+
+    for (x = r; x != NULL; x = x->prev ? x->prev : x->main) {
+        certauthz_req_t *rq = ap_get_module_config(x->request_config,
+                                                   &certauthz_module);
+        certauthz_outcome_t o;
+
+        if (rq == NULL || !rq->ran) {
+            continue;
+        }
+        certauthz_outcome(r, x, &o);
+        if (o.decision != CERTAUTHZ_DECISION_GRANTED) {
+            return x;
+        }
+        if (granted == NULL) {
+            granted = x;
+        }
+    }
+    return granted;
+}
+
+/* Runs right after authorization let a request through. */
+static int authz_passed(request_rec *r)
+{
+    certauthz_req_t *rq = ap_get_module_config(r->request_config,
+                                               &certauthz_module);
+
+    if (rq != NULL && rq->ran && !rq->authorized) {
+        rq->authorized = 1;
+        rq->stamp++;
+    }
+    return DECLINED;
+}
+
+void certauthz_request_ended(request_rec *r)
+{
+    certauthz_req_t *rq = ap_get_module_config(r->request_config,
+                                               &certauthz_module);
+    request_rec *d;
+    certauthz_outcome_t o;
+
+    if (rq != NULL && !rq->ended) {
+        rq->ended = 1;
+        rq->stamp++;
+    }
+    d = certauthz_decider(r);
+    if (d == NULL) {
+        return;
+    }
+    rq = certauthz_req(d);
+    certauthz_outcome(r, d, &o);
+    if (o.decision != CERTAUTHZ_DECISION_DENIED || rq->denial_logged) {
+        return;
+    }
+    /* One line per refused request, however many lines refused it. */
+    rq->denial_logged = 1;
+    if (APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        const char **v = certauthz_fields(r, d, CERTAUTHZ_TEXT_LOG);
+
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0002)
+                      "denied: device=\"%s\" reason=%s rule=\"%s\" uri=%s",
+                      v[CERTAUTHZ_FIELD_DEVICE], v[CERTAUTHZ_FIELD_REASON],
+                      v[CERTAUTHZ_FIELD_RULE], d->uri);
+    }
+}
+
+void certauthz_count_once(request_rec *r)
+{
+    request_rec *d = certauthz_decider(r);
+    certauthz_req_t *rq;
+    certauthz_outcome_t o;
+
+    if (d == NULL) {
+        return;
+    }
+    rq = certauthz_req(d);
+    if (rq->counted) {
+        return;
+    }
+    rq->counted = 1;
+    certauthz_outcome(r, d, &o);
+    certauthz_count_decision(o.decision, o.reason);
+}
+
+static authz_status cert_check(request_rec *r, const char *require_line,
+                               const void *parsed)
+{
+    const certauthz_require_t *req = parsed;
+    certauthz_req_t *rq = certauthz_identity(r);
+
+    (void)require_line;
+    if (rq->id_reason != CERTAUTHZ_REASON_OK) {
+        return record(r, rq, req, rq->id_reason);
+    }
+    if (!certauthz_rule_match(req->rule, rq->ident->cert)) {
+        return record(r, rq, req, CERTAUTHZ_REASON_NO_MATCH);
+    }
+    return record(r, rq, req, CERTAUTHZ_REASON_OK);
+}
+
+/* Whether the Require directive being parsed reads "Require not ...". */
+static int written_negated(cmd_parms *cmd)
+{
+    const char *args;
+
+    if (cmd->directive == NULL || cmd->directive->args == NULL
+        || strcasecmp(cmd->directive->directive, "Require") != 0) {
+        return 0;
+    }
+    args = cmd->directive->args;
+    return strcasecmp(ap_getword_conf(cmd->temp_pool, &args), "not") == 0;
+}
+
+static const char *parse_require(cmd_parms *cmd, const char *require_line,
+                                 const void **parsed,
+                                 certauthz_rule_kind_e kind, const char *name)
+{
+    apr_array_header_t *argv = apr_array_make(cmd->temp_pool, 4,
+                                              sizeof(const char *));
+    const char *line = require_line, *word, *err;
+    certauthz_rule_t *rule = NULL;
+    certauthz_require_t *req;
+
+    /* Stop at the end of the line, not at the first empty word: a quoted
+     * "" must reach the compiler (and be refused), never silently drop the
+     * conditions after it. */
+    while (apr_isspace(*line)) {
+        line++;
+    }
+    while (*line != '\0') {
+        word = ap_getword_conf(cmd->temp_pool, &line);
+        APR_ARRAY_PUSH(argv, const char *) = word;
+    }
+    err = certauthz_rule_compile(cmd->pool, kind, argv->nelts,
+                                 (const char *const *)argv->elts, &rule);
+    if (err != NULL) {
+        return apr_psprintf(cmd->pool, "Require %s: %s", name, err);
+    }
+    req = apr_pcalloc(cmd->pool, sizeof(*req));
+    req->rule = rule;
+    req->negated = written_negated(cmd);
+    req->text = apr_pstrcat(cmd->pool, req->negated ? "not " : "", name,
+                            *require_line ? " " : "", require_line, NULL);
+    req->text_esc[CERTAUTHZ_TEXT_LOG] = certauthz_escape_text(
+        cmd->pool, req->text, strlen(req->text), 0);
+    req->text_esc[CERTAUTHZ_TEXT_UTF8] = certauthz_escape_text(
+        cmd->pool, req->text, strlen(req->text), 1);
+    req->text_json = certauthz_json_string(cmd->pool, req->text,
+                                           strlen(req->text));
+    *parsed = req;
+    return NULL;
+}
+
+#define CERTAUTHZ_PROVIDER(fn, kind, name)                                   \
+    static const char *fn(cmd_parms *cmd, const char *require_line,          \
+                          const void **parsed)                               \
+    {                                                                        \
+        return parse_require(cmd, require_line, parsed, kind, name);         \
+    }                                                                        \
+    static const authz_provider fn##_provider = {&cert_check, &fn};
+
+CERTAUTHZ_PROVIDER(parse_valid, CERTAUTHZ_RULE_VALID, "cert-valid")
+CERTAUTHZ_PROVIDER(parse_subject, CERTAUTHZ_RULE_SUBJECT, "cert-subject")
+CERTAUTHZ_PROVIDER(parse_issuer, CERTAUTHZ_RULE_ISSUER, "cert-issuer")
+CERTAUTHZ_PROVIDER(parse_serial, CERTAUTHZ_RULE_SERIAL, "cert-serial")
+CERTAUTHZ_PROVIDER(parse_fingerprint, CERTAUTHZ_RULE_FINGERPRINT,
+                   "cert-fingerprint")
+CERTAUTHZ_PROVIDER(parse_san, CERTAUTHZ_RULE_SAN, "cert-san")
+
+static void register_provider(apr_pool_t *p, const char *name,
+                              const authz_provider *provider)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, name,
+                              AUTHZ_PROVIDER_VERSION, provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}
+
+void certauthz_register_authz(apr_pool_t *p)
+{
+    register_provider(p, "cert-valid", &parse_valid_provider);
+    register_provider(p, "cert-subject", &parse_subject_provider);
+    register_provider(p, "cert-issuer", &parse_issuer_provider);
+    register_provider(p, "cert-serial", &parse_serial_provider);
+    register_provider(p, "cert-fingerprint", &parse_fingerprint_provider);
+    register_provider(p, "cert-san", &parse_san_provider);
+    /* The type checker runs right after authorization, only for a
+     * request it let through. */
+    ap_hook_type_checker(authz_passed, NULL, NULL, APR_HOOK_REALLY_FIRST);
+}
