@@ -106,7 +106,15 @@ soak: deps
 ASAN_MODULE = build/asan/mod_certauthz.so
 APXS_INCLUDES = $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) $(shell $(APXS) -q EXTRA_INCLUDES 2>/dev/null)
 
-asan: $(ASAN_MODULE)
+# The certauthz command likewise, for the tests of the second pass
+# (t/lib/CertAuthzCLI.pm runs it with leak detection on).
+ASAN_CLI = build/asan/certauthz
+
+asan: $(ASAN_MODULE) $(ASAN_CLI)
+
+$(ASAN_CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
 
 $(ASAN_MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)

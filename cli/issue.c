@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
-#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -150,12 +149,10 @@ static const char *make_p12(apr_pool_t *p, const char *name, EVP_PKEY *key,
     unsigned char *der = NULL;
     int n;
 
-    if (legacy) {
-        /* Not needed for 3DES itself, but openssl's -legacy loads it,
-         * and a build that moved the PKCS#12 KDF there needs it. */
-        OSSL_PROVIDER_try_load(NULL, "legacy", 1);
-        ERR_clear_error();
-    }
+    /* The legacy encoding is 3DES for both bags (openssl pkcs12 -legacy
+     * puts the certificates under RC2-40, which needs OpenSSL 3's legacy
+     * provider; 3DES and the PKCS#12 KDF are in the default one, and every
+     * system that wants the old encoding reads 3DES). */
     if (cas != NULL && sk_X509_push(cas, cacert)) {
         /* The MAC is set below, with the digest the encoding wants:
          * SHA-256 (OpenSSL 3's default) or SHA-1 for old systems. */

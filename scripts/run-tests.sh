@@ -132,6 +132,10 @@ WRAP
     PORT=$(free_port)
     APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" \
         -httpd "$(pwd)/build/asan/httpd" -defines CERTAUTHZ_ASAN -start-httpd
+    # The certauthz command's tests run its sanitizer build in this pass.
+    if [ -x build/asan/certauthz ]; then
+        export CERTAUTHZ_BIN="$(pwd)/build/asan/certauthz"
+    fi
     # shellcheck disable=SC2086
     perl scripts/harness.pl ${CERTAUTHZ_TESTS:-t/*.t} || status=1
     stop

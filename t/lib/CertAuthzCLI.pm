@@ -12,9 +12,11 @@ use POSIX ();
 
 our @EXPORT = qw(certauthz certauthz_bin slurp file_mode tree_state);
 
+# CERTAUTHZ_BIN: another build of the command (the sanitizer build in the
+# second pass of make test).
 sub certauthz_bin {
-    my $bin = abs_path('build/certauthz');
-    -x $bin or die "build/certauthz missing: make first\n";
+    my $bin = abs_path($ENV{CERTAUTHZ_BIN} || 'build/certauthz');
+    -x $bin or die "$bin missing: make first\n";
     return $bin;
 }
 
@@ -31,6 +33,11 @@ sub certauthz {
         open STDOUT, '>&', $ofh;
         open STDERR, '>&', $efh;
         %ENV = (%ENV, %{ $o{env} || {} });
+        # A sanitizer build: any error or leak fails the command loudly.
+        $ENV{ASAN_OPTIONS} = 'detect_leaks=1:exitcode=86'
+            if $cmd[0] =~ m{/asan/};
+        $ENV{UBSAN_OPTIONS} = 'print_stacktrace=1:halt_on_error=1'
+            if $cmd[0] =~ m{/asan/};
         delete $ENV{CERTAUTHZ_CA_PASSPHRASE}
             unless $o{env} && exists $o{env}{CERTAUTHZ_CA_PASSPHRASE};
         exec @cmd or POSIX::_exit(127);
