@@ -95,7 +95,7 @@ memcheck: $(UNIT_BIN)
 # One keep-alive connection of 100,000 requests must not grow the memory of
 # the child serving it (t/soak/keepalive.t; about a minute).
 soak: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(TEST_TOOLS)
 	@CERTAUTHZ_SOAK=1 sh scripts/run-tests.sh
 
 # The module built with AddressSanitizer and UndefinedBehaviorSanitizer, for
@@ -141,13 +141,20 @@ build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) t/unit/certgen.h t/unit/pool_asan.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
 
+# Test clients the server suite runs (t/tools/).
+TEST_TOOLS = build/tools/tls_client
+
+build/tools/%: t/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(WFLAGS) -o $@ $< -lssl -lcrypto
+
 # The browser test (t/browser.t) needs Chromium and NSS's tools; t/cli.t
 # pk12util too.
 TEST_PKGS = chromium libnss3-tools
 
 test: deps
 	@sh scripts/deps.sh $(TEST_PKGS)
-	@$(MAKE) --no-print-directory all unit asan
+	@$(MAKE) --no-print-directory all unit asan $(TEST_TOOLS)
 	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
 demo: deps
@@ -196,4 +203,4 @@ clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
 	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
-	    t/htdocs/index.html demo/run t/logs.asan libapache2-mod-certauthz_*.deb
+	    t/htdocs/index.html demo/run t/logs.* libapache2-mod-certauthz_*.deb

@@ -10,6 +10,7 @@
  */
 #include "mod_certauthz.h"
 
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
@@ -205,7 +206,22 @@ static int check_user_id(request_rec *r)
     }
     user = device_user(r, r);
     if (user == NULL) {
-        return DECLINED;
+        certauthz_req_t *rq = certauthz_identity(r);
+
+        if (ap_auth_type(r) != NULL) {
+            return DECLINED;    /* AuthType Basic etc. may still */
+        }
+        /* Nothing else can authenticate this request: refuse it as
+         * authorization would, not with mod_authn_core's 500 ("AuthType
+         * not set"). */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0003)
+                      "denied: no device for CertAuthzUser (reason=%s) "
+                      "uri=%s",
+                      rq->id_reason == CERTAUTHZ_REASON_OK
+                          ? "no-device-id"
+                          : certauthz_reason_name(rq->id_reason),
+                      r->uri);
+        return HTTP_FORBIDDEN;
     }
     r->user = (char *)user;
     return OK;

@@ -4,10 +4,12 @@
 #
 # CERTAUTHZ_SOAK=1 runs only the long tests of t/soak/ (`make soak`).
 # CERTAUTHZ_MEMCHECK=1 runs the plain unit tests under valgrind as well.
-# CERTAUTHZ_ASAN=1 adds a second pass of the server suite with the module
-# built with ASan/UBSan (build/asan/mod_certauthz.so, `make asan`) and the
-# sanitizer runtime preloaded into httpd; a sanitizer report in its error
-# log fails the run.  The passes add up into the one final summary line.
+# The server suite runs under mpm_event without a session cache; with
+# CERTAUTHZ_ASAN=1 it runs again under mpm_prefork with one, and a third
+# time under mpm_worker with the module built with ASan/UBSan
+# (build/asan/mod_certauthz.so, `make asan`) and the sanitizer runtime
+# preloaded into httpd.  A crashed child or a sanitizer report in a pass's
+# error log fails the run.  The passes add up into one summary line.
 #
 # As root, httpd's children run as an unprivileged user that must be able to
 # read the test tree; a checkout under a private directory (a 0700 /root)
@@ -38,17 +40,14 @@ if [ "$(id -u)" = 0 ] && [ -z "${CERTAUTHZ_STAGED:-}" ]; then
     status=0
     (cd "$STAGE" && CERTAUTHZ_STAGED=1 sh scripts/run-tests.sh) || status=$?
     # Keep the logs for a look after a failure.
-    rm -rf "$TOP/t/logs.last" && cp -r "$STAGE/t/logs" "$TOP/t/logs.last" 2>/dev/null || true
-    rm -rf "$TOP/t/logs.asan" && cp -r "$STAGE/t/logs.asan" "$TOP/t/logs.asan" 2>/dev/null || true
+    for d in "$STAGE"/t/logs.*; do
+        [ -d "$d" ] || continue
+        rm -rf "$TOP/t/$(basename "$d")" && cp -r "$d" "$TOP/t/" 2>/dev/null || true
+    done
     exit $status
 fi
 
 cd "$TOP"
-rm -rf t/pki/out
-sh t/pki/mkpki.sh t/pki/out
-sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$MPM|g" \
-    t/modules.conf.in > t/modules.conf
-
 mkdir -p build
 COUNTS=$(pwd)/build/test-counts
 rm -f "$COUNTS"
@@ -63,8 +62,8 @@ free_port() {
     perl -MIO::Socket::INET -e '
     srand($$ ^ time);
     TRY: for (1 .. 50) {
-        my $base = 20000 + 40 * int(rand(1000));
-        for my $p ($base .. $base + 39) {
+        my $base = 20000 + 60 * int(rand(700));
+        for my $p ($base .. $base + 59) {
             my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
                 LocalPort => $p, Proto => "tcp", Listen => 1, ReuseAddr => 0)
                 or next TRY;
@@ -76,38 +75,17 @@ free_port() {
     exit 1;'
 }
 
-perl t/TEST.PL -clean >/dev/null 2>&1 || true
-PORT=$(free_port)
-APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" \
-    -start-httpd
-
-UNIT=$(ls build/unit/test_* build/unit-san/test_* 2>/dev/null || true)
-MEMCHECK=""
-if [ "${CERTAUTHZ_MEMCHECK:-0}" = 1 ]; then
-    MEMCHECK=$(ls build/unit/test_* 2>/dev/null | sed 's/^/memcheck:/')
-fi
-if [ "${CERTAUTHZ_SOAK:-0}" = 1 ]; then
-    TEST_VERBOSE=1 perl scripts/harness.pl t/soak/*.t || status=1
-else
-    # CERTAUTHZ_TESTS="t/x.t ..." runs only those (while working on them).
-    # shellcheck disable=SC2086
-    perl scripts/harness.pl ${CERTAUTHZ_TESTS:-$UNIT $MEMCHECK t/*.t} || status=1
-fi
-stop
-
-if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
-    echo "run-tests: the server suite again, module built with ASan/UBSan, mpm_${CERTAUTHZ_ASAN_MPM:-prefork}"
+# httpd with the ASan runtime preloaded (the module built with ASan needs
+# it first in the process, httpd itself is not instrumented).  httpd's
+# pools are released wholesale at exit, which LeakSanitizer would
+# misreport, so leak detection is off; every other error aborts the child,
+# and its report lands in the error log (the children's stderr).
+asan_httpd() {
     ASAN_SO=$(${CC:-cc} -print-file-name=libasan.so)
     if [ ! -f build/asan/mod_certauthz.so ] || [ ! -e "$ASAN_SO" ]; then
         echo "run-tests: build/asan/mod_certauthz.so or $ASAN_SO missing (make asan)" >&2
         exit 1
     fi
-    # httpd itself is not instrumented: the runtime must be loaded before
-    # anything else, so a wrapper preloads it.  httpd's pools are released
-    # wholesale at exit, which LeakSanitizer would misreport, so leak
-    # detection is off; every other error aborts the child, and its report
-    # lands in the error log (the children's stderr).
-    mkdir -p build/asan
     cat > build/asan/httpd <<WRAP
 #!/bin/sh
 LD_PRELOAD=$(readlink -f "$ASAN_SO") \
@@ -116,44 +94,75 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 exec "$HTTPD" "\$@"
 WRAP
     chmod 755 build/asan/httpd
-    rm -rf t/logs.plain
-    mv t/logs t/logs.plain
-    # The first pass rewrites revocation files as it tests reloads: start
-    # the second from a fresh PKI, as the first did.
+}
+
+# pass NAME MPM HTTPD DEFINES: the server suite (and, in the first pass,
+# the unit tests) against a fresh PKI and a fresh server.  Each pass keeps
+# its logs in t/logs.NAME; a child that died on a signal fails the pass.
+pass() {
+    name=$1 mpm=$2 httpd=$3 defines=$4
+    echo "run-tests: pass $name: mpm_$mpm, $(basename "$httpd"), defines: ${defines:-none}"
+    # Tests rewrite revocation files: every pass starts from a fresh PKI.
     rm -rf t/pki/out
     sh t/pki/mkpki.sh t/pki/out
-    # This pass also runs under the other process model: the first pass
-    # covers threads (mpm_event), this one forked children (prefork).
-    MPM=${CERTAUTHZ_ASAN_MPM:-prefork}
-    export CERTAUTHZ_MPM=$MPM
-    sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$MPM|g" \
+    export CERTAUTHZ_MPM=$mpm
+    sed -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" -e "s|@MPM@|$mpm|g" \
         t/modules.conf.in > t/modules.conf
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
+    rm -rf t/logs
     PORT=$(free_port)
-    APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" \
-        -httpd "$(pwd)/build/asan/httpd" -defines CERTAUTHZ_ASAN -start-httpd
-    # The certauthz command's tests run its sanitizer build in this pass.
-    if [ -x build/asan/certauthz ]; then
-        export CERTAUTHZ_BIN="$(pwd)/build/asan/certauthz"
-    fi
     # shellcheck disable=SC2086
-    perl scripts/harness.pl ${CERTAUTHZ_TESTS:-t/*.t} || status=1
-    stop
-    if grep -E 'ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' \
-        t/logs/error_log >/dev/null 2>&1; then
-        echo "run-tests: sanitizer report in the ASan server's error log:" >&2
-        grep -E -A 30 'ERROR: AddressSanitizer|runtime error:' t/logs/error_log | head -n 60 >&2
-        echo "0 1" >> "$COUNTS"
-        status=1
-    fi
-    if ! grep -q 'build/asan/mod_certauthz.so' t/conf/httpd.conf t/conf/extra.conf 2>/dev/null; then
+    APACHE_TEST_PORT=$PORT perl t/TEST.PL -apxs "$APXS" -httpd "$httpd" \
+        $(for d in $defines; do printf -- '-defines %s ' "$d"; done) -start-httpd
+    if [ "$name" = asan ] && ! grep -q build/asan/mod_certauthz.so \
+        "/proc/$(cat t/logs/httpd.pid)/maps" 2>/dev/null; then
         echo "run-tests: the ASan pass did not load build/asan/mod_certauthz.so" >&2
         echo "0 1" >> "$COUNTS"
         status=1
     fi
-    rm -rf t/logs.asan
-    mv t/logs t/logs.asan
-    mv t/logs.plain t/logs
+    # shellcheck disable=SC2086
+    perl scripts/harness.pl $5 || status=1
+    stop
+    if grep -E 'exit signal|ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' \
+        t/logs/error_log >/dev/null 2>&1; then
+        echo "run-tests: pass $name: a child crashed or a sanitizer reported:" >&2
+        grep -E -A 30 'exit signal|ERROR: AddressSanitizer|runtime error:' t/logs/error_log | head -n 60 >&2
+        echo "0 1" >> "$COUNTS"
+        status=1
+    fi
+    rm -rf "t/logs.$name"
+    cp -r t/logs "t/logs.$name"
+}
+
+UNIT=$(ls build/unit/test_* build/unit-san/test_* 2>/dev/null || true)
+MEMCHECK=""
+if [ "${CERTAUTHZ_MEMCHECK:-0}" = 1 ]; then
+    MEMCHECK=$(ls build/unit/test_* 2>/dev/null | sed 's/^/memcheck:/')
+fi
+SERVER_TESTS=$(ls t/*.t)
+
+if [ "${CERTAUTHZ_SOAK:-0}" = 1 ]; then
+    TEST_VERBOSE=1 pass soak "$MPM" "$HTTPD" "" "$(ls t/soak/*.t)"
+else
+    # CERTAUTHZ_TESTS="t/x.t ..." runs only those (while working on them).
+    # The first pass: mpm_event (threads; HTTP/2 streams on several of
+    # them), no SSLSessionCache (empty TLS session ids).
+    pass event "$MPM" "$HTTPD" "CERTAUTHZ_NO_SCACHE" \
+        "${CERTAUTHZ_TESTS:-$UNIT $MEMCHECK $SERVER_TESTS}"
+    if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
+        # Forked children (mpm_prefork, HTTP/1.1 only), with a session cache.
+        pass prefork prefork "$HTTPD" "" "${CERTAUTHZ_TESTS:-$SERVER_TESTS}"
+        # mpm_worker (threads, HTTP/2), the module built with ASan/UBSan,
+        # and MaxMemFree 1 so that freed pool memory goes back to malloc at
+        # once, where ASan sees a use after free by the module.
+        asan_httpd
+        # The certauthz command's tests run its sanitizer build here.
+        if [ -x build/asan/certauthz ]; then
+            export CERTAUTHZ_BIN="$(pwd)/build/asan/certauthz"
+        fi
+        pass asan worker "$(pwd)/build/asan/httpd" "CERTAUTHZ_ASAN" \
+            "${CERTAUTHZ_TESTS:-$SERVER_TESTS}"
+    fi
 fi
 
 awk '{ p += $1; f += $2 } END { printf "\ncertauthz: %d passed, %d failed\n", p, f }' "$COUNTS"

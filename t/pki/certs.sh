@@ -158,6 +158,18 @@ chmod 755 rev
 printf '# nothing revoked yet\n' > rev/reload.txt
 cp rev-crl.pem rev/verify.pem
 
+# ---- identity (t/reneg.t, t/h2.t, t/conf/features/identity.conf.in) --------
+# Serials 0x5001...: a device revoked in id-revoked.txt, and one revoked by
+# the CRL of id-crl.pem.
+issue_cert id_revoked ca "/C=US/O=MyOrg/OU=Devices/CN=id-revoked" 0x5001
+issue_cert id_crl ca "/C=US/O=MyOrg/OU=Devices/CN=id-crl" 0x5002
+issue_cert id_other ca "/C=US/O=MyOrg/OU=Guests/CN=id-other" 0x5003 \
+    'subjectAltName=DNS:guest.example.org,URI:spiffe://example.org/ns/dev/x'
+printf '# revoked for the identity tests\n5001\n' > id-revoked.txt
+rev_ca_db id
+rev_revoke id ca id_crl
+rev_gencrl id ca id-crl.pem
+
 # ---- the certauthz command (t/cli*.t, t/browser.t, features/cli.conf.in) ---
 # CAs made by the command itself, as an administrator would; the server
 # trusts them on the cli_* virtual hosts and reads their index.txt and
