@@ -68,18 +68,25 @@ const char *cli_check_name(apr_pool_t *p, const char *opt, const char *v)
 
 static const char *openssl_cnf(apr_pool_t *p, const char *absdir)
 {
-    return apr_pstrcat(p,
+    return apr_pstrcat(
+        p,
         "# openssl ca configuration of this CA, written by certauthz ca "
         "init.\n"
         "# certauthz and openssl ca keep the same files:\n"
-        "#   openssl ca -config ", absdir, "/openssl.cnf -revoke CERT.pem\n"
-        "#   openssl ca -config ", absdir, "/openssl.cnf -gencrl -out "
+        "#   openssl ca -config ",
+        absdir,
+        "/openssl.cnf -revoke CERT.pem\n"
+        "#   openssl ca -config ",
+        absdir,
+        "/openssl.cnf -gencrl -out "
         "crl.pem\n"
         "[ ca ]\n"
         "default_ca = certauthz\n"
         "\n"
         "[ certauthz ]\n"
-        "dir              = ", absdir, "\n"
+        "dir              = ",
+        absdir,
+        "\n"
         "certificate      = $dir/ca.crt\n"
         "private_key      = $dir/ca.key\n"
         "database         = $dir/index.txt\n"
@@ -112,27 +119,13 @@ static const char *openssl_cnf(apr_pool_t *p, const char *absdir)
         "authorityKeyIdentifier = keyid\n"
         "\n"
         "[ crl_ext ]\n"
-        "authorityKeyIdentifier = keyid\n", NULL);
-}
-
-static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-    int ok = ext != NULL && X509_add_ext(x, ext, -1);
-
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-static apr_status_t free_x509(void *x)
-{
-    X509_free(x);
-    return APR_SUCCESS;
+        "authorityKeyIdentifier = keyid\n",
+        NULL);
 }
 
 /* The self-signed CA certificate. */
-static const char *make_ca_cert(cli_ca_t *ca, const char *cn,
-                                const char *org, int days)
+static const char *make_ca_cert(cli_ca_t *ca, const char *cn, const char *org,
+                                int days)
 {
     apr_pool_t *p = ca->p;
     X509 *x = X509_new();
@@ -147,39 +140,39 @@ static const char *make_ca_cert(cli_ca_t *ca, const char *cn,
         X509_NAME_free(name);
         return "out of memory";
     }
-    apr_pool_cleanup_register(p, x, free_x509, apr_pool_cleanup_null);
+    cli_own_x509(p, x);
     ca->cert = x;
     err = cli_ca_serial(ca, &serial);
     if (err != NULL) {
         X509_NAME_free(name);
         return err;
     }
-    ok = (org == NULL
-          || X509_NAME_add_entry_by_NID(name, NID_organizationName,
-                                        MBSTRING_UTF8,
-                                        (const unsigned char *)org, -1, -1,
-                                        0))
-         && X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-                                       (const unsigned char *)cn, -1, -1, 0)
-         && X509_set_version(x, 2) && X509_set_serialNumber(x, serial)
-         && X509_set_subject_name(x, name) && X509_set_issuer_name(x, name)
-         && X509_set_pubkey(x, ca->key)
-         && X509_gmtime_adj(X509_getm_notBefore(x), 0)
-         && X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL);
+    ok = (org == NULL ||
+          X509_NAME_add_entry_by_NID(name, NID_organizationName, MBSTRING_UTF8,
+                                     (const unsigned char *)org, -1, -1, 0)) &&
+         X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+                                    (const unsigned char *)cn, -1, -1, 0) &&
+         X509_set_version(x, 2) && X509_set_serialNumber(x, serial) &&
+         X509_set_subject_name(x, name) && X509_set_issuer_name(x, name) &&
+         X509_set_pubkey(x, ca->key) &&
+         X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+         X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL);
     ASN1_INTEGER_free(serial);
     X509_NAME_free(name);
     if (ok) {
         X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
         /* pathlen:0: this CA signs devices, never another CA. */
-        ok = add_ext(x, &ctx, NID_basic_constraints,
-                     "critical,CA:TRUE,pathlen:0")
-             && add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign")
-             && add_ext(x, &ctx, NID_subject_key_identifier, "hash")
-             && add_ext(x, &ctx, NID_authority_key_identifier, "keyid")
-             && X509_sign(x, ca->key, EVP_sha256());
+        ok = cli_add_ext(x, &ctx, NID_basic_constraints,
+                         "critical,CA:TRUE,pathlen:0") &&
+             cli_add_ext(x, &ctx, NID_key_usage,
+                         "critical,keyCertSign,cRLSign") &&
+             cli_add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+             cli_add_ext(x, &ctx, NID_authority_key_identifier, "keyid") &&
+             X509_sign(x, ca->key, EVP_sha256());
     }
-    return ok ? NULL : apr_psprintf(p, "making the CA certificate: %s",
-                                    cli_ossl_error(p));
+    return ok ? NULL
+              : apr_psprintf(p, "making the CA certificate: %s",
+                             cli_ossl_error(p));
 }
 
 static const char *key_pem(apr_pool_t *p, EVP_PKEY *key, const char *pass,
@@ -191,13 +184,13 @@ static const char *key_pem(apr_pool_t *p, EVP_PKEY *key, const char *pass,
     int ok;
 
     if (pass != NULL) {
-        ok = b != NULL
-             && PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), NULL,
-                                              0, NULL, (void *)pass);
+        ok = b != NULL &&
+             PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), NULL, 0,
+                                           NULL, (void *)pass);
     }
     else {
-        ok = b != NULL && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0,
-                                                   NULL, NULL);
+        ok = b != NULL &&
+             PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
     }
     if (!ok) {
         BIO_free(b);
@@ -212,18 +205,18 @@ static const char *key_pem(apr_pool_t *p, EVP_PKEY *key, const char *pass,
 }
 
 static const cli_opt_t init_opts[] = {
-    {"--cn", 1}, {"--org", 1}, {"--days", 1}, {"--key", 1},
-    {"--no-passphrase", 0}, {"--passphrase-file", 1}, {NULL, 0}
-};
+    {"--cn", 1},  {"--org", 1},           {"--days", 1},
+    {"--key", 1}, {"--no-passphrase", 0}, {"--passphrase-file", 1},
+    {NULL, 0}};
 
 int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
 {
-    static const char *const held[] = {"ca.key", "ca.crt", "index.txt",
+    static const char *const held[] = {"ca.key",  "ca.crt",    "index.txt",
                                        "crl.pem", "crlnumber", "openssl.cnf"};
     cli_args_t a;
     cli_ca_t ca = {0};
     init_state_t *st = apr_pcalloc(p, sizeof(*st));
-    const char *err, *dir, *org, *cn, *pass = NULL;
+    const char *err, *dir, *org, *cn, *cnf, *pass = NULL;
     cli_file_t *files[8];
     char *data, absdir[PATH_MAX];
     apr_size_t len;
@@ -232,7 +225,8 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
 
     err = cli_parse(p, "ca init", argc, argv, init_opts, 1, 1,
                     "ca init DIR [--cn NAME] [--org O] [--days N] "
-                    "[--key ec|rsa] [--no-passphrase]", &a);
+                    "[--key ec|rsa] [--no-passphrase]",
+                    &a);
     if (err == NULL) {
         err = cli_days(&a, "--days", 3650, &days);
     }
@@ -245,8 +239,8 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
     if (cn == NULL) {
         cn = org ? apr_pstrcat(p, org, " Device CA", NULL) : "Device CA";
     }
-    if ((err = cli_check_name(p, "--cn", cn)) != NULL
-        || (org && (err = cli_check_name(p, "--org", org)) != NULL)) {
+    if ((err = cli_check_name(p, "--cn", cn)) != NULL ||
+        (org && (err = cli_check_name(p, "--org", org)) != NULL)) {
         return cli_fail("ca init: %s", err);
     }
     if (cli_opt(&a, "--no-passphrase") && cli_opt(&a, "--passphrase-file")) {
@@ -262,7 +256,8 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
         for (i = 0; i < (int)(sizeof(held) / sizeof(held[0])); i++) {
             if (access(cli_path(p, dir, held[i]), F_OK) == 0) {
                 return cli_fail("ca init: %s already holds a CA (%s): "
-                                "nothing changed", dir, held[i]);
+                                "nothing changed",
+                                dir, held[i]);
             }
         }
     }
@@ -272,12 +267,12 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
     ca.p = p;
     ca.dir = dir;
     ca.db = apr_array_make(p, 1, sizeof(certauthz_cadb_entry_t));
-    if (!cli_opt(&a, "--no-passphrase")
-        && (err = cli_new_passphrase(p, &a, &pass)) != NULL) {
+    if (!cli_opt(&a, "--no-passphrase") &&
+        (err = cli_new_passphrase(p, &a, &pass)) != NULL) {
         return cli_fail("ca init: %s", err);
     }
-    if ((err = cli_new_key(p, cli_opt(&a, "--key"), &ca.key)) != NULL
-        || (err = make_ca_cert(&ca, cn, org, days)) != NULL) {
+    if ((err = cli_new_key(p, cli_opt(&a, "--key"), &ca.key)) != NULL ||
+        (err = make_ca_cert(&ca, cn, org, days)) != NULL) {
         return cli_fail("ca init: %s", err);
     }
 
@@ -296,8 +291,8 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
         if (mkdir(sub, mode) == 0) {
             st->subdirs[i] = sub;
         }
-        else if (errno != EEXIST || stat(sub, &sb) != 0
-                 || !S_ISDIR(sb.st_mode)) {
+        else if (errno != EEXIST || stat(sub, &sb) != 0 ||
+                 !S_ISDIR(sb.st_mode)) {
             return cli_fail("ca init: %s: %s", sub, strerror(errno));
         }
         if (chmod(sub, mode) != 0) {
@@ -307,24 +302,23 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
     if (realpath(dir, absdir) == NULL) {
         return cli_fail("ca init: %s: %s", dir, strerror(errno));
     }
+    cnf = openssl_cnf(p, absdir);
 
-    if ((err = key_pem(p, ca.key, pass, &data, &len)) != NULL
-        || (err = cli_stage(p, cli_path(p, dir, "ca.key"), data, len, 0600,
-                            1, &files[nf++])) != NULL
-        || (err = cli_pem_cert(p, ca.cert, &data, &len)) != NULL
-        || (err = cli_stage(p, cli_path(p, dir, "ca.crt"), data, len, 0644,
-                            1, &files[nf++])) != NULL
-        || (err = cli_stage(p, cli_path(p, dir, "index.txt"), "", 0, 0644, 1,
-                            &files[nf++])) != NULL
-        || (err = cli_stage(p, cli_path(p, dir, "index.txt.attr"),
-                            "unique_subject = no\n", 20, 0644, 1,
-                            &files[nf++])) != NULL
-        || (err = cli_stage(p, cli_path(p, dir, "openssl.cnf"),
-                            openssl_cnf(p, absdir),
-                            strlen(openssl_cnf(p, absdir)), 0644, 1,
-                            &files[nf++])) != NULL
-        || (err = cli_ca_stage_crl(&ca, CRL_DAYS, &files[nf],
-                                   &files[nf + 1])) != NULL) {
+    if ((err = key_pem(p, ca.key, pass, &data, &len)) != NULL ||
+        (err = cli_stage(p, cli_path(p, dir, "ca.key"), data, len, 0600, 1,
+                         &files[nf++])) != NULL ||
+        (err = cli_pem_cert(p, ca.cert, &data, &len)) != NULL ||
+        (err = cli_stage(p, cli_path(p, dir, "ca.crt"), data, len, 0644, 1,
+                         &files[nf++])) != NULL ||
+        (err = cli_stage(p, cli_path(p, dir, "index.txt"), "", 0, 0644, 1,
+                         &files[nf++])) != NULL ||
+        (err = cli_stage(p, cli_path(p, dir, "index.txt.attr"),
+                         "unique_subject = no\n", 20, 0644, 1, &files[nf++])) !=
+            NULL ||
+        (err = cli_stage(p, cli_path(p, dir, "openssl.cnf"), cnf, strlen(cnf),
+                         0644, 1, &files[nf++])) != NULL ||
+        (err = cli_ca_stage_crl(&ca, CRL_DAYS, &files[nf], &files[nf + 1])) !=
+            NULL) {
         return cli_fail("ca init: %s", err);
     }
     nf += 2;
@@ -349,8 +343,7 @@ int cli_cmd_ca_init(apr_pool_t *p, int argc, const char *const *argv)
 }
 
 static const cli_opt_t crl_opts[] = {
-    {"--days", 1}, {"--passphrase-file", 1}, {NULL, 0}
-};
+    {"--days", 1}, {"--passphrase-file", 1}, {NULL, 0}};
 
 int cli_cmd_crl(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -361,8 +354,8 @@ int cli_cmd_crl(apr_pool_t *p, int argc, const char *const *argv)
     char when[21];
     int days, i, revoked = 0;
 
-    err = cli_parse(p, "crl", argc, argv, crl_opts, 1, 1,
-                    "crl DIR [--days N]", &a);
+    err = cli_parse(p, "crl", argc, argv, crl_opts, 1, 1, "crl DIR [--days N]",
+                    &a);
     if (err == NULL) {
         err = cli_days(&a, "--days", CRL_DAYS, &days);
     }
@@ -382,12 +375,12 @@ int cli_cmd_crl(apr_pool_t *p, int argc, const char *const *argv)
         return cli_fail("crl: %s", err);
     }
     for (i = 0; i < ca->db->nelts; i++) {
-        revoked += APR_ARRAY_IDX(ca->db, i, certauthz_cadb_entry_t).status
-                   == 'R';
+        revoked +=
+            APR_ARRAY_IDX(ca->db, i, certauthz_cadb_entry_t).status == 'R';
     }
     certauthz_iso8601((apr_int64_t)time(NULL) + (apr_int64_t)days * 86400,
                       when);
-    printf("%s: %d revoked, next update %s\n",
-           cli_path(p, ca->dir, "crl.pem"), revoked, when);
+    printf("%s: %d revoked, next update %s\n", cli_path(p, ca->dir, "crl.pem"),
+           revoked, when);
     return CLI_OK;
 }

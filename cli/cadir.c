@@ -38,6 +38,11 @@ static apr_status_t free_x509(void *x)
     return APR_SUCCESS;
 }
 
+void cli_own_x509(apr_pool_t *p, X509 *x)
+{
+    apr_pool_cleanup_register(p, x, free_x509, apr_pool_cleanup_null);
+}
+
 static apr_status_t free_pkey(void *k)
 {
     EVP_PKEY_free(k);
@@ -79,13 +84,14 @@ const char *cli_ca_open(apr_pool_t *p, const char *dir, int lock,
                             strerror(errno));
     }
     ca->lockfd = fd;
-    apr_pool_cleanup_register(p, &ca->lockfd, close_fd,
-                              apr_pool_cleanup_null);
-    if (access(crt, F_OK) != 0 || access(idx, F_OK) != 0
-        || access(cli_path(p, dir, "ca.key"), F_OK) != 0) {
-        return apr_psprintf(p, "%s is not a CA directory (it needs ca.crt, "
+    apr_pool_cleanup_register(p, &ca->lockfd, close_fd, apr_pool_cleanup_null);
+    if (access(crt, F_OK) != 0 || access(idx, F_OK) != 0 ||
+        access(cli_path(p, dir, "ca.key"), F_OK) != 0) {
+        return apr_psprintf(p,
+                            "%s is not a CA directory (it needs ca.crt, "
                             "ca.key and index.txt: make one with "
-                            "certauthz ca init %s)", dir, dir);
+                            "certauthz ca init %s)",
+                            dir, dir);
     }
     if (lock && flock(fd, LOCK_EX) != 0) {
         return apr_psprintf(p, "%s: cannot lock: %s", dir, strerror(errno));
@@ -103,8 +109,10 @@ const char *cli_ca_open(apr_pool_t *p, const char *dir, int lock,
     }
     apr_pool_cleanup_register(p, ca->cert, free_x509, apr_pool_cleanup_null);
     if (X509_check_ca(ca->cert) == 0) {
-        return apr_psprintf(p, "%s is not a CA certificate (no "
-                            "basicConstraints CA:TRUE)", crt);
+        return apr_psprintf(p,
+                            "%s is not a CA certificate (no "
+                            "basicConstraints CA:TRUE)",
+                            crt);
     }
     err = cli_read_file(p, idx, &data, &len);
     if (err == NULL) {
@@ -168,8 +176,8 @@ static const char *get_passphrase(apr_pool_t *p, const cli_args_t *a,
 const char *cli_new_passphrase(apr_pool_t *p, const cli_args_t *a,
                                const char **pass)
 {
-    const char *err = get_passphrase(p, a, "Passphrase for the new CA key: ",
-                                     1, pass);
+    const char *err =
+        get_passphrase(p, a, "Passphrase for the new CA key: ", 1, pass);
 
     if (err == NULL && strlen(*pass) < 4) {
         return "the CA key's passphrase must have at least 4 characters";
@@ -190,10 +198,9 @@ const char *cli_ca_key(cli_ca_t *ca, const cli_args_t *a)
     if (err != NULL) {
         return err;
     }
-    if (strstr(data, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL
-        || strstr(data, "Proc-Type: 4,ENCRYPTED") != NULL) {
-        err = get_passphrase(p, a, apr_psprintf(p, "Passphrase for %s: ",
-                                                path),
+    if (strstr(data, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+        strstr(data, "Proc-Type: 4,ENCRYPTED") != NULL) {
+        err = get_passphrase(p, a, apr_psprintf(p, "Passphrase for %s: ", path),
                              0, &pass);
         if (err != NULL) {
             return err;
@@ -202,9 +209,9 @@ const char *cli_ca_key(cli_ca_t *ca, const cli_args_t *a)
     b = BIO_new_mem_buf(data, (int)len);
     /* A NULL callback with a string: OpenSSL's default callback uses it
      * as the passphrase, and never prompts. */
-    ca->key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL,
-                                          (void *)(pass ? pass : ""))
-                : NULL;
+    ca->key =
+        b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)(pass ? pass : ""))
+          : NULL;
     BIO_free(b);
     OPENSSL_cleanse(data, len);
     if (ca->key == NULL) {
@@ -233,8 +240,10 @@ const char *cli_new_key(apr_pool_t *p, const char *type, EVP_PKEY **key)
         *key = EVP_RSA_gen(3072);
     }
     else {
-        return apr_psprintf(p, "--key '%s': use ec (P-256) or rsa (3072 "
-                            "bits)", type);
+        return apr_psprintf(p,
+                            "--key '%s': use ec (P-256) or rsa (3072 "
+                            "bits)",
+                            type);
     }
     if (*key == NULL) {
         return apr_psprintf(p, "generating a key: %s", cli_ossl_error(p));
@@ -247,8 +256,8 @@ const char *cli_new_key(apr_pool_t *p, const char *type, EVP_PKEY **key)
 static const char *serial_hex(apr_pool_t *p, const ASN1_INTEGER *serial)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
-    char *hex = bn ? (BN_is_zero(bn) ? OPENSSL_strdup("00") : BN_bn2hex(bn))
-                   : NULL;
+    char *hex =
+        bn ? (BN_is_zero(bn) ? OPENSSL_strdup("00") : BN_bn2hex(bn)) : NULL;
     const char *s = hex ? apr_pstrdup(p, hex) : NULL;
 
     OPENSSL_free(hex);
@@ -289,7 +298,7 @@ const char *cli_ca_serial(cli_ca_t *ca, ASN1_INTEGER **serial)
     return "no unused random serial found (is index.txt sane?)";
 }
 
-static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+int cli_add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
     X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
     int ok = ext != NULL && X509_add_ext(x, ext, -1);
@@ -318,11 +327,11 @@ const char *cli_ca_sign(cli_ca_t *ca, EVP_PKEY *pubkey, X509_NAME *subject,
     if (err != NULL) {
         return err;
     }
-    if (!X509_set_version(x, 2) || !X509_set_serialNumber(x, serial)
-        || !X509_set_issuer_name(x, X509_get_subject_name(ca->cert))
-        || !X509_set_subject_name(x, subject) || !X509_set_pubkey(x, pubkey)
-        || !X509_gmtime_adj(X509_getm_notBefore(x), 0)
-        || !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL)) {
+    if (!X509_set_version(x, 2) || !X509_set_serialNumber(x, serial) ||
+        !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
+        !X509_set_subject_name(x, subject) || !X509_set_pubkey(x, pubkey) ||
+        !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+        !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL)) {
         ASN1_INTEGER_free(serial);
         return apr_psprintf(p, "building the certificate: %s",
                             cli_ossl_error(p));
@@ -330,15 +339,14 @@ const char *cli_ca_sign(cli_ca_t *ca, EVP_PKEY *pubkey, X509_NAME *subject,
     ASN1_INTEGER_free(serial);
     /* What makes it a device certificate, whatever a CSR asked for. */
     X509V3_set_ctx(&ctx, ca->cert, x, NULL, NULL, 0);
-    if (!add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE")
-        || !add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature")
-        || !add_ext(x, &ctx, NID_ext_key_usage, "clientAuth")
-        || !add_ext(x, &ctx, NID_subject_key_identifier, "hash")
-        || !add_ext(x, &ctx, NID_authority_key_identifier, "keyid")
-        || (sans != NULL && sk_GENERAL_NAME_num(sans) > 0
-            && !X509_add1_ext_i2d(x, NID_subject_alt_name, sans, 0, 0))) {
-        return apr_psprintf(p, "certificate extensions: %s",
-                            cli_ossl_error(p));
+    if (!cli_add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+        !cli_add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
+        !cli_add_ext(x, &ctx, NID_ext_key_usage, "clientAuth") ||
+        !cli_add_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
+        !cli_add_ext(x, &ctx, NID_authority_key_identifier, "keyid") ||
+        (sans != NULL && sk_GENERAL_NAME_num(sans) > 0 &&
+         !X509_add1_ext_i2d(x, NID_subject_alt_name, sans, 0, 0))) {
+        return apr_psprintf(p, "certificate extensions: %s", cli_ossl_error(p));
     }
     if (!X509_sign(x, ca->key, EVP_sha256())) {
         return apr_psprintf(p, "signing: %s", cli_ossl_error(p));
@@ -375,33 +383,31 @@ const char *cli_ca_stage_db(cli_ca_t *ca, cli_file_t **out)
                      strlen(text), 0644, 0, out);
 }
 
-static X509_REVOKED *crl_entry(apr_pool_t *p,
-                               const certauthz_cadb_entry_t *e,
+static X509_REVOKED *crl_entry(apr_pool_t *p, const certauthz_cadb_entry_t *e,
                                const char **err)
 {
     X509_REVOKED *r = X509_REVOKED_new();
     ASN1_TIME *when = ASN1_TIME_new();
     BIGNUM *bn = NULL;
     ASN1_INTEGER *serial = NULL;
-    const char *date = apr_pstrmemdup(p, e->revoked,
-                                      strcspn(e->revoked, ","));
+    const char *date = apr_pstrmemdup(p, e->revoked, strcspn(e->revoked, ","));
     int code = -1, ok;
 
     if (e->reason != NULL) {
         code = certauthz_cadb_reason_code(
             apr_pstrmemdup(p, e->reason, strcspn(e->reason, ",")), NULL);
     }
-    ok = r != NULL && when != NULL && BN_hex2bn(&bn, e->serial) > 0
-         && (serial = BN_to_ASN1_INTEGER(bn, NULL)) != NULL
-         && X509_REVOKED_set_serialNumber(r, serial)
-         && ASN1_TIME_set_string(when, date)
-         && X509_REVOKED_set_revocationDate(r, when);
+    ok = r != NULL && when != NULL && BN_hex2bn(&bn, e->serial) > 0 &&
+         (serial = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
+         X509_REVOKED_set_serialNumber(r, serial) &&
+         ASN1_TIME_set_string(when, date) &&
+         X509_REVOKED_set_revocationDate(r, when);
     /* RFC 5280 5.3.1: reasonCode unspecified SHOULD be absent. */
     if (ok && code > 0) {
         ASN1_ENUMERATED *rc = ASN1_ENUMERATED_new();
 
-        ok = rc != NULL && ASN1_ENUMERATED_set(rc, code)
-             && X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, rc, 0, 0);
+        ok = rc != NULL && ASN1_ENUMERATED_set(rc, code) &&
+             X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, rc, 0, 0);
         ASN1_ENUMERATED_free(rc);
     }
     BN_free(bn);
@@ -409,8 +415,10 @@ static X509_REVOKED *crl_entry(apr_pool_t *p,
     ASN1_TIME_free(when);
     if (!ok) {
         X509_REVOKED_free(r);
-        *err = apr_psprintf(p, "index.txt: serial %s: bad revocation entry "
-                            "'%s'", e->serial, e->revoked);
+        *err = apr_psprintf(p,
+                            "index.txt: serial %s: bad revocation entry "
+                            "'%s'",
+                            e->serial, e->revoked);
         return NULL;
     }
     return r;
@@ -435,19 +443,18 @@ const char *cli_ca_stage_crl(cli_ca_t *ca, int days, cli_file_t **crl,
     if (access(numpath, F_OK) == 0) {
         err = cli_first_line(p, numpath, "crlnumber", &numtext);
     }
-    ok = err == NULL && c != NULL && t != NULL
-         && BN_hex2bn(&num, numtext) == (int)strlen(numtext)
-         && (crlnum = BN_to_ASN1_INTEGER(num, NULL)) != NULL
-         && X509_CRL_set_version(c, X509_CRL_VERSION_2)
-         && X509_CRL_set_issuer_name(c, X509_get_subject_name(ca->cert))
-         && X509_gmtime_adj(t, 0) && X509_CRL_set1_lastUpdate(c, t)
-         && X509_time_adj_ex(t, days, 0, NULL)
-         && X509_CRL_set1_nextUpdate(c, t);
+    ok = err == NULL && c != NULL && t != NULL &&
+         BN_hex2bn(&num, numtext) == (int)strlen(numtext) &&
+         (crlnum = BN_to_ASN1_INTEGER(num, NULL)) != NULL &&
+         X509_CRL_set_version(c, X509_CRL_VERSION_2) &&
+         X509_CRL_set_issuer_name(c, X509_get_subject_name(ca->cert)) &&
+         X509_gmtime_adj(t, 0) && X509_CRL_set1_lastUpdate(c, t) &&
+         X509_time_adj_ex(t, days, 0, NULL) && X509_CRL_set1_nextUpdate(c, t);
     if (!ok && err == NULL) {
-        err = num == NULL ? apr_psprintf(p, "%s: '%s' is not a hex number",
-                                         numpath, numtext)
-                          : apr_psprintf(p, "building the CRL: %s",
-                                         cli_ossl_error(p));
+        err = num == NULL
+                  ? apr_psprintf(p, "%s: '%s' is not a hex number", numpath,
+                                 numtext)
+                  : apr_psprintf(p, "building the CRL: %s", cli_ossl_error(p));
     }
     for (i = 0; err == NULL && i < ca->db->nelts; i++) {
         const certauthz_cadb_entry_t *e =
@@ -469,8 +476,8 @@ const char *cli_ca_stage_crl(cli_ca_t *ca, int days, cli_file_t **crl,
         X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, c, 0);
         aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
                                   "keyid");
-        if (!X509_CRL_sort(c) || aki == NULL || !X509_CRL_add_ext(c, aki, -1)
-            || !X509_CRL_add1_ext_i2d(c, NID_crl_number, crlnum, 0, 0)) {
+        if (!X509_CRL_sort(c) || aki == NULL || !X509_CRL_add_ext(c, aki, -1) ||
+            !X509_CRL_add1_ext_i2d(c, NID_crl_number, crlnum, 0, 0)) {
             err = apr_psprintf(p, "CRL extensions: %s", cli_ossl_error(p));
         }
         X509_EXTENSION_free(aki);
@@ -486,8 +493,8 @@ const char *cli_ca_stage_crl(cli_ca_t *ca, int days, cli_file_t **crl,
     }
     if (err == NULL) {
         n = BIO_get_mem_data(b, &pem);
-        err = cli_stage(p, cli_path(p, ca->dir, "crl.pem"), pem,
-                        (apr_size_t)n, 0644, 0, crl);
+        err = cli_stage(p, cli_path(p, ca->dir, "crl.pem"), pem, (apr_size_t)n,
+                        0644, 0, crl);
     }
     if (err == NULL && BN_add_word(num, 1) && (next = BN_bn2hex(num))) {
         const char *line = apr_pstrcat(p, next, "\n", NULL);

@@ -99,8 +99,7 @@ apr_array_header_t *cli_opts(const cli_args_t *a, const char *name)
     return v;
 }
 
-const char *cli_days(const cli_args_t *a, const char *name, int dflt,
-                     int *days)
+const char *cli_days(const cli_args_t *a, const char *name, int dflt, int *days)
 {
     const char *v = cli_opt(a, name);
     char *end;
@@ -113,8 +112,10 @@ const char *cli_days(const cli_args_t *a, const char *name, int dflt,
     errno = 0;
     d = strtol(v, &end, 10);
     if (*v == '\0' || *end != '\0' || errno != 0 || d < 1 || d > 36500) {
-        return apr_psprintf(a->p, "%s %s: %s '%s' is not a number of days "
-                            "(1 to 36500)", a->cmd, name, name, v);
+        return apr_psprintf(a->p,
+                            "%s %s: %s '%s' is not a number of days "
+                            "(1 to 36500)",
+                            a->cmd, name, name, v);
     }
     *days = (int)d;
     return NULL;
@@ -178,8 +179,7 @@ const char *cli_first_line(apr_pool_t *p, const char *path, const char *what,
         return apr_psprintf(p, "%s: %s holds a NUL byte", what, path);
     }
     if (*data == '\0') {
-        return apr_psprintf(p, "%s: the first line of %s is empty", what,
-                            path);
+        return apr_psprintf(p, "%s: the first line of %s is empty", what, path);
     }
     *line = data;
     return NULL;
@@ -211,15 +211,16 @@ const char *cli_parse(apr_pool_t *p, const char *cmd, int argc,
         eq = strchr(arg, '=');
         nlen = eq ? (apr_size_t)(eq - arg) : strlen(arg);
         for (j = 0; opts[j].name != NULL; j++) {
-            if (strlen(opts[j].name) == nlen
-                && strncmp(opts[j].name, arg, nlen) == 0) {
+            if (strlen(opts[j].name) == nlen &&
+                strncmp(opts[j].name, arg, nlen) == 0) {
                 break;
             }
         }
         if (opts[j].name == NULL) {
-            return apr_psprintf(p, "%s: unknown option '%s' (usage: "
-                                "certauthz %s)", cmd,
-                                apr_pstrmemdup(p, arg, nlen), usage);
+            return apr_psprintf(p,
+                                "%s: unknown option '%s' (usage: "
+                                "certauthz %s)",
+                                cmd, apr_pstrmemdup(p, arg, nlen), usage);
         }
         if (opts[j].takes_arg) {
             if (eq != NULL) {
@@ -241,8 +242,7 @@ const char *cli_parse(apr_pool_t *p, const char *cmd, int argc,
     }
     if (out->pos->nelts < npos_min || out->pos->nelts > npos_max) {
         return apr_psprintf(p, "%s: %s arguments (usage: certauthz %s)", cmd,
-                            out->pos->nelts < npos_min ? "missing"
-                                                       : "too many",
+                            out->pos->nelts < npos_min ? "missing" : "too many",
                             usage);
     }
     return NULL;
@@ -254,8 +254,8 @@ int main(int argc, const char *const *argv)
     const char *cmd;
     int rc;
 
-    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS
-        || apr_pool_create(&p, NULL) != APR_SUCCESS) {
+    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS ||
+        apr_pool_create(&p, NULL) != APR_SUCCESS) {
         fprintf(stderr, "certauthz: cannot initialise APR\n");
         return CLI_BAD;
     }
@@ -263,8 +263,8 @@ int main(int argc, const char *const *argv)
     if (cmd == NULL) {
         rc = cli_fail("no command given (certauthz help lists them)");
     }
-    else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0
-             || strcmp(cmd, "-h") == 0) {
+    else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+             strcmp(cmd, "-h") == 0) {
         if (argc > 2) {
             rc = cli_fail("help takes no arguments (man certauthz for "
                           "more)");
@@ -280,7 +280,8 @@ int main(int argc, const char *const *argv)
         }
         else {
             rc = cli_fail("ca: unknown subcommand '%s' (usage: certauthz "
-                          "ca init DIR ...)", argc > 2 ? argv[2] : "");
+                          "ca init DIR ...)",
+                          argc > 2 ? argv[2] : "");
         }
     }
     else if (strcmp(cmd, "issue") == 0) {
@@ -305,8 +306,7 @@ int main(int argc, const char *const *argv)
         rc = cli_cmd_check(p, argc - 2, argv + 2);
     }
     else {
-        rc = cli_fail("unknown command '%s' (certauthz help lists them)",
-                      cmd);
+        rc = cli_fail("unknown command '%s' (certauthz help lists them)", cmd);
     }
     /* Destroying the pool removes whatever a failed command staged. */
     apr_pool_destroy(p);

@@ -37,8 +37,7 @@ static const char *show(apr_pool_t *p, const char *s)
 }
 
 static const cli_opt_t check_opts[] = {
-    {"--revocation", 1}, {"--stale-crl", 1}, {NULL, 0}
-};
+    {"--revocation", 1}, {"--stale-crl", 1}, {NULL, 0}};
 
 int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -54,7 +53,8 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
 
     err = cli_parse(p, "check", argc, argv, check_opts, 2, 2,
                     "check CERT 'REQUIRE-LINE' [--revocation FILE]... "
-                    "[--stale-crl warn|deny]", &a);
+                    "[--stale-crl warn|deny]",
+                    &a);
     if (err != NULL) {
         return cli_fail("%s", err);
     }
@@ -65,11 +65,12 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
         }
         else if (strcasecmp(stale_opt, "warn") != 0) {
             return cli_fail("check: --stale-crl '%s': use warn or deny (as "
-                            "CertAuthzStaleCRL)", stale_opt);
+                            "CertAuthzStaleCRL)",
+                            stale_opt);
         }
     }
-    err = certauthz_require_parse(p, APR_ARRAY_IDX(a.pos, 1, const char *),
-                                  &req);
+    err =
+        certauthz_require_parse(p, APR_ARRAY_IDX(a.pos, 1, const char *), &req);
     if (err != NULL) {
         return cli_fail("check: %s", err);
     }
@@ -93,12 +94,13 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
             return cli_fail("check: --revocation %s", err);
         }
         got = certauthz_revlist_check(list, cert, now, stale_deny);
-        if (!stale_deny && got == CERTAUTHZ_REASON_OK
-            && certauthz_revlist_check(list, cert, now, 1)
-                   == CERTAUTHZ_REASON_CRL_STALE) {
+        if (!stale_deny && got == CERTAUTHZ_REASON_OK &&
+            certauthz_revlist_check(list, cert, now, 1) ==
+                CERTAUTHZ_REASON_CRL_STALE) {
             printf("warning: %s: the CRL of this certificate's issuer is "
                    "past its nextUpdate (still enforced; --stale-crl deny "
-                   "refuses, as CertAuthzStaleCRL deny)\n", path);
+                   "refuses, as CertAuthzStaleCRL deny)\n",
+                   path);
         }
         certauthz_revlist_release(list);
         if (got > reason) {
@@ -106,18 +108,16 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
             by = path;
         }
     }
-    if (reason == CERTAUTHZ_REASON_OK && !certauthz_rule_match(req.rule,
-                                                               cert)) {
+    if (reason == CERTAUTHZ_REASON_OK &&
+        !certauthz_rule_match(req.rule, cert)) {
         reason = CERTAUTHZ_REASON_NO_MATCH;
     }
 
     printf("%s\nreason: %s\nrule: %s\n",
            reason == CERTAUTHZ_REASON_OK ? "granted" : "denied",
-           certauthz_reason_name(reason),
-           show(p, req.text));
+           certauthz_reason_name(reason), show(p, req.text));
     dev = certauthz_devid_value(NULL, cert, &dlen);
-    printf("device: %s\n", dev ? certauthz_escape_text(p, dev, dlen, 1)
-                               : "-");
+    printf("device: %s\n", dev ? certauthz_escape_text(p, dev, dlen, 1) : "-");
     if (reason == CERTAUTHZ_REASON_REVOKED) {
         printf("revoked in: %s\n", by);
     }
@@ -125,39 +125,40 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
         printf("stale CRL in: %s (past its nextUpdate)\n", by);
     }
     else if (reason == CERTAUTHZ_REASON_NO_MATCH) {
-        const char *where = req.kind == CERTAUTHZ_RULE_SUBJECT ? "subject"
-                            : req.kind == CERTAUTHZ_RULE_ISSUER
-                                ? "issuer"
-                                : "certificate";
+        const char *where = req.kind == CERTAUTHZ_RULE_SUBJECT  ? "subject"
+                            : req.kind == CERTAUTHZ_RULE_ISSUER ? "issuer"
+                                                                : "certificate";
 
         failed = certauthz_require_explain(p, &req, cert);
         for (i = 0; i < failed->nelts; i++) {
             const certauthz_failed_t *f =
                 &APR_ARRAY_IDX(failed, i, certauthz_failed_t);
 
-            if (req.kind == CERTAUTHZ_RULE_SUBJECT
-                || req.kind == CERTAUTHZ_RULE_ISSUER) {
-                printf("failed: %s (the %s has %s)\n",
-                       show(p, f->condition),
+            if (req.kind == CERTAUTHZ_RULE_SUBJECT ||
+                req.kind == CERTAUTHZ_RULE_ISSUER) {
+                printf("failed: %s (the %s has %s)\n", show(p, f->condition),
                        where, f->holds);
             }
             else {
                 printf("failed: none of %s (the %s has %s)\n",
-                       show(p, f->condition),
-                       where, f->holds);
+                       show(p, f->condition), where, f->holds);
             }
         }
     }
-    if (cert->not_after < (apr_int64_t)apr_time_sec(now)
-        || cert->not_before > (apr_int64_t)apr_time_sec(now)) {
+    if (cert->not_after < (apr_int64_t)apr_time_sec(now) ||
+        cert->not_before > (apr_int64_t)apr_time_sec(now)) {
         char t[21];
 
         certauthz_iso8601(cert->not_after < (apr_int64_t)apr_time_sec(now)
-                              ? cert->not_after : cert->not_before, t);
+                              ? cert->not_after
+                              : cert->not_before,
+                          t);
         printf("note: the certificate %s %s: mod_ssl would not verify it "
                "(the module would deny it as unverified)\n",
                cert->not_after < (apr_int64_t)apr_time_sec(now)
-                   ? "expired on" : "is not valid before", t);
+                   ? "expired on"
+                   : "is not valid before",
+               t);
     }
     return reason == CERTAUTHZ_REASON_OK ? CLI_OK : CLI_DENIED;
 }

@@ -26,15 +26,15 @@
 /* ---- certauthz.c: options and messages ---------------------------- */
 
 typedef struct {
-    const char *name;   /* "--days" */
+    const char *name; /* "--days" */
     int takes_arg;
 } cli_opt_t;
 
 typedef struct {
     apr_pool_t *p;
-    const char *cmd;            /* "issue", "ca init": for messages */
-    apr_array_header_t *pos;    /* positional arguments (const char *) */
-    apr_table_t *opts;          /* "--name" -> value ("" for flags) */
+    const char *cmd;         /* "issue", "ca init": for messages */
+    apr_array_header_t *pos; /* positional arguments (const char *) */
+    apr_table_t *opts;       /* "--name" -> value ("" for flags) */
 } cli_args_t;
 
 /* Print "certauthz: MSG" (printf-style) on stderr; returns CLI_BAD. */
@@ -70,14 +70,12 @@ typedef struct cli_file cli_file_t;
  * replaces path (rename) at cli_commit, and is removed when p is
  * destroyed before that.  excl: refuse to replace an existing path. */
 const char *cli_stage(apr_pool_t *p, const char *path, const void *data,
-                      apr_size_t len, mode_t mode, int excl,
-                      cli_file_t **out);
+                      apr_size_t len, mode_t mode, int excl, cli_file_t **out);
 const char *cli_commit(cli_file_t *f);
 const char *cli_file_path(const cli_file_t *f);
 
 /* A PEM/DER object as bytes. */
-const char *cli_pem_cert(apr_pool_t *p, X509 *x, char **data,
-                         apr_size_t *len);
+const char *cli_pem_cert(apr_pool_t *p, X509 *x, char **data, apr_size_t *len);
 
 /* ---- cadir.c: a CA directory ------------------------------------- */
 
@@ -85,8 +83,8 @@ typedef struct {
     apr_pool_t *p;
     const char *dir;
     X509 *cert;
-    EVP_PKEY *key;                  /* after cli_ca_key */
-    apr_array_header_t *db;         /* certauthz_cadb_entry_t */
+    EVP_PKEY *key;          /* after cli_ca_key */
+    apr_array_header_t *db; /* certauthz_cadb_entry_t */
     int lockfd;
 } cli_ca_t;
 
@@ -121,6 +119,12 @@ const char *cli_ca_stage_crl(cli_ca_t *ca, int days, cli_file_t **crl,
  * days; records it in ca->db (the caller stages the database). */
 const char *cli_ca_sign(cli_ca_t *ca, EVP_PKEY *pubkey, X509_NAME *subject,
                         GENERAL_NAMES *sans, int days, X509 **out);
+
+/* Add the extension NID with a value in openssl's config syntax. */
+int cli_add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value);
+
+/* Free x with p. */
+void cli_own_x509(apr_pool_t *p, X509 *x);
 
 /* A new key: "ec" (P-256, the default) or "rsa" (3072 bits). */
 const char *cli_new_key(apr_pool_t *p, const char *type, EVP_PKEY **key);

@@ -19,7 +19,7 @@
 
 struct cli_file {
     apr_pool_t *p;
-    const char *tmp;        /* NULL once committed */
+    const char *tmp; /* NULL once committed */
     const char *path;
     int excl;
 };
@@ -36,14 +36,12 @@ static apr_status_t unlink_staged(void *data)
 }
 
 const char *cli_stage(apr_pool_t *p, const char *path, const void *data,
-                      apr_size_t len, mode_t mode, int excl,
-                      cli_file_t **out)
+                      apr_size_t len, mode_t mode, int excl, cli_file_t **out)
 {
     cli_file_t *f = apr_pcalloc(p, sizeof(*f));
     const char *slash = strrchr(path, '/');
-    const char *dir = slash ? apr_pstrmemdup(p, path, (apr_size_t)
-                                             (slash - path + 1))
-                            : "";
+    const char *dir =
+        slash ? apr_pstrmemdup(p, path, (apr_size_t)(slash - path + 1)) : "";
     const char *base = slash ? slash + 1 : path;
     const unsigned char *b = data;
     char *tmp;
@@ -55,8 +53,8 @@ const char *cli_stage(apr_pool_t *p, const char *path, const void *data,
     tmp = apr_pstrcat(p, dir, ".", base, ".XXXXXX", NULL);
     fd = mkstemp(tmp);
     if (fd < 0) {
-        return apr_psprintf(p, "%s: cannot create a file beside it: %s",
-                            path, strerror(errno));
+        return apr_psprintf(p, "%s: cannot create a file beside it: %s", path,
+                            strerror(errno));
     }
     f->p = p;
     f->tmp = tmp;
@@ -110,8 +108,7 @@ const char *cli_file_path(const cli_file_t *f)
     return f->path;
 }
 
-const char *cli_pem_cert(apr_pool_t *p, X509 *x, char **data,
-                         apr_size_t *len)
+const char *cli_pem_cert(apr_pool_t *p, X509 *x, char **data, apr_size_t *len)
 {
     BIO *b = BIO_new(BIO_s_mem());
     char *mem;

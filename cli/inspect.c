@@ -24,14 +24,13 @@ const char *cli_read_cert(apr_pool_t *p, const char *path,
     char *data;
     apr_size_t len;
 
-    err = cli_read_file(p, strcmp(path, "-") == 0 ? "/dev/stdin" : path,
-                        &data, &len);
+    err = cli_read_file(p, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &data,
+                        &len);
     if (err != NULL) {
         return err;
     }
     if (len >= 2 && (unsigned char)data[0] == 0x30) {
-        err = certauthz_cert_from_der(p, (const unsigned char *)data, len,
-                                      &c);
+        err = certauthz_cert_from_der(p, (const unsigned char *)data, len, &c);
     }
     else if (strstr(data, "-----BEGIN") != NULL) {
         err = certauthz_cert_from_pem(p, data, len, &c);
@@ -40,8 +39,7 @@ const char *cli_read_cert(apr_pool_t *p, const char *path,
         err = "neither PEM nor DER";
     }
     if (err != NULL) {
-        return apr_psprintf(p, "%s: not a readable certificate: %s", path,
-                            err);
+        return apr_psprintf(p, "%s: not a readable certificate: %s", path, err);
     }
     *cert = c;
     return NULL;
@@ -61,15 +59,16 @@ static void print_dn(apr_pool_t *p, const char *label, const char *str,
     for (i = 0; i < dn->n; i++) {
         const certauthz_ava_t *a = &dn->avas[i];
         const char *name = a->nid != NID_undef ? OBJ_nid2sn(a->nid) : a->oid;
-        int multi = (i > 0 && dn->avas[i - 1].set == a->set)
-                    || (i + 1 < dn->n && dn->avas[i + 1].set == a->set);
+        int multi = (i > 0 && dn->avas[i - 1].set == a->set) ||
+                    (i + 1 < dn->n && dn->avas[i + 1].set == a->set);
 
-        printf("  %-22s %s%s%s\n", apr_psprintf(p, "%s%s", multi ? "+" : "",
-                                                name),
+        printf("  %-22s %s%s%s\n",
+               apr_psprintf(p, "%s%s", multi ? "+" : "", name),
                esc(p, a->value, a->len),
                a->nid == NID_undef ? apr_psprintf(p, "  (%s)", a->oid) : "",
                a->undecodable ? "  (not decodable to UTF-8: no rule matches "
-                                "it)" : "");
+                                "it)"
+                              : "");
     }
 }
 
@@ -89,8 +88,7 @@ static const char *san_type(certauthz_san_type_e t)
 }
 
 static const cli_opt_t inspect_opts[] = {
-    {"--json", 0}, {"--device-id", 1}, {NULL, 0}
-};
+    {"--json", 0}, {"--device-id", 1}, {NULL, 0}};
 
 int cli_cmd_inspect(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -114,8 +112,8 @@ int cli_cmd_inspect(apr_pool_t *p, int argc, const char *const *argv)
     if (err != NULL) {
         return cli_fail("%s", err);
     }
-    if ((err = cli_read_cert(p, APR_ARRAY_IDX(a.pos, 0, const char *), &c))
-        != NULL) {
+    if ((err = cli_read_cert(p, APR_ARRAY_IDX(a.pos, 0, const char *), &c)) !=
+        NULL) {
         return cli_fail("inspect: %s", err);
     }
     memset(&rec, 0, sizeof(rec));

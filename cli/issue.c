@@ -36,17 +36,21 @@ static const char *check_device_name(apr_pool_t *p, const char *name)
 {
     const char *c;
 
-    if (*name == '\0' || strlen(name) > 64 || name[0] == '.'
-        || name[0] == '-') {
-        return apr_psprintf(p, "device name '%s': give 1 to 64 characters, "
-                            "not starting with '.' or '-'", name);
+    if (*name == '\0' || strlen(name) > 64 || name[0] == '.' ||
+        name[0] == '-') {
+        return apr_psprintf(p,
+                            "device name '%s': give 1 to 64 characters, "
+                            "not starting with '.' or '-'",
+                            name);
     }
     for (c = name; *c; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
-              || (*c >= '0' && *c <= '9') || strchr("._-@+", *c))) {
-            return apr_psprintf(p, "device name '%s': only letters, digits "
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || strchr("._-@+", *c))) {
+            return apr_psprintf(p,
+                                "device name '%s': only letters, digits "
                                 "and . _ - @ + (it names the device's "
-                                "files)", name);
+                                "files)",
+                                name);
         }
     }
     return NULL;
@@ -63,8 +67,10 @@ static const char *add_san(apr_pool_t *p, GENERAL_NAMES *sans, int type,
     }
     for (c = v; *c; c++) {
         if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f) {
-            return apr_psprintf(p, "%s '%s': only printable ASCII without "
-                                "blanks", opt, v);
+            return apr_psprintf(p,
+                                "%s '%s': only printable ASCII without "
+                                "blanks",
+                                opt, v);
         }
     }
     if (type == GEN_EMAIL && (strchr(v, '@') == NULL || *v == '@')) {
@@ -73,8 +79,8 @@ static const char *add_san(apr_pool_t *p, GENERAL_NAMES *sans, int type,
     if (type == GEN_URI && strchr(v, ':') == NULL) {
         return apr_psprintf(p, "%s '%s' is not a URI (no scheme)", opt, v);
     }
-    if (type == GEN_DNS && (v[0] == '.' || strstr(v, "..") != NULL
-                            || strpbrk(v, "@/:") != NULL)) {
+    if (type == GEN_DNS &&
+        (v[0] == '.' || strstr(v, "..") != NULL || strpbrk(v, "@/:") != NULL)) {
         return apr_psprintf(p, "%s '%s' is not a DNS name", opt, v);
     }
     if (type == GEN_IPADD) {
@@ -126,7 +132,7 @@ static const char *p12_password(apr_pool_t *p)
             return NULL;
         }
         if (b >= 256 - 256 % (sizeof(abc) - 1)) {
-            continue;   /* no modulo bias */
+            continue; /* no modulo bias */
         }
         if (n > 0 && n % 4 == 0) {
             out[i++] = '-';
@@ -143,8 +149,7 @@ static const char *make_p12(apr_pool_t *p, const char *name, EVP_PKEY *key,
                             int legacy, char **data, apr_size_t *len)
 {
     STACK_OF(X509) *cas = sk_X509_new_null();
-    int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC
-                     : NID_aes_256_cbc;
+    int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
     PKCS12 *p12 = NULL;
     unsigned char *der = NULL;
     int n;
@@ -160,9 +165,9 @@ static const char *make_p12(apr_pool_t *p, const char *name, EVP_PKEY *key,
                             PKCS12_DEFAULT_ITER, -1, 0);
     }
     sk_X509_free(cas);
-    if (p12 == NULL
-        || !PKCS12_set_mac(p12, pass, -1, NULL, 0, PKCS12_DEFAULT_ITER,
-                           legacy ? EVP_sha1() : EVP_sha256())) {
+    if (p12 == NULL ||
+        !PKCS12_set_mac(p12, pass, -1, NULL, 0, PKCS12_DEFAULT_ITER,
+                        legacy ? EVP_sha1() : EVP_sha256())) {
         PKCS12_free(p12);
         return apr_psprintf(p, "making the PKCS#12: %s", cli_ossl_error(p));
     }
@@ -205,19 +210,27 @@ static const char *commit_all(cli_file_t **f, int n)
     return NULL;
 }
 
-static const cli_opt_t issue_opts[] = {
-    {"--ou", 1}, {"--email", 1}, {"--dns", 1}, {"--uri", 1}, {"--ip", 1},
-    {"--days", 1}, {"--key", 1}, {"--legacy", 0},
-    {"--p12-passphrase-file", 1}, {"--passphrase-file", 1}, {NULL, 0}
-};
+static const cli_opt_t issue_opts[] = {{"--ou", 1},
+                                       {"--email", 1},
+                                       {"--dns", 1},
+                                       {"--uri", 1},
+                                       {"--ip", 1},
+                                       {"--days", 1},
+                                       {"--key", 1},
+                                       {"--legacy", 0},
+                                       {"--p12-passphrase-file", 1},
+                                       {"--passphrase-file", 1},
+                                       {NULL, 0}};
 
 int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
 {
     static const struct {
         const char *opt;
         int type;
-    } san_opts[] = {{"--email", GEN_EMAIL}, {"--dns", GEN_DNS},
-                    {"--uri", GEN_URI}, {"--ip", GEN_IPADD}};
+    } san_opts[] = {{"--email", GEN_EMAIL},
+                    {"--dns", GEN_DNS},
+                    {"--uri", GEN_URI},
+                    {"--ip", GEN_IPADD}};
     cli_args_t a;
     cli_ca_t *ca;
     const char *err, *dir, *name, *pass, *p12file, *paths[3];
@@ -241,7 +254,8 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
     apr_pool_cleanup_register(p, subject, free_xname, apr_pool_cleanup_null);
     err = cli_parse(p, "issue", argc, argv, issue_opts, 2, 2,
                     "issue DIR NAME [--ou OU]... [--email E] [--dns D] "
-                    "[--uri U] [--ip A] [--days N] [--legacy]", &a);
+                    "[--uri U] [--ip A] [--days N] [--legacy]",
+                    &a);
     if (err == NULL) {
         err = cli_days(&a, "--days", DEVICE_DAYS, &days);
     }
@@ -255,9 +269,8 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
     }
     ous = cli_opts(&a, "--ou");
     for (i = 0; i < ous->nelts; i++) {
-        if ((err = cli_check_name(p, "--ou",
-                                  APR_ARRAY_IDX(ous, i, const char *)))
-            != NULL) {
+        if ((err = cli_check_name(
+                 p, "--ou", APR_ARRAY_IDX(ous, i, const char *))) != NULL) {
             return cli_fail("issue: %s", err);
         }
     }
@@ -275,17 +288,15 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
     if ((err = cli_ca_open(p, dir, 1, &ca)) != NULL) {
         return cli_fail("issue: %s", err);
     }
-    paths[0] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".key",
-                                            NULL));
-    paths[1] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".crt",
-                                            NULL));
-    paths[2] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".p12",
-                                            NULL));
+    paths[0] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".key", NULL));
+    paths[1] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".crt", NULL));
+    paths[2] = cli_path(p, dir, apr_pstrcat(p, "devices/", name, ".p12", NULL));
     for (i = 0; i < 3; i++) {
         if (access(paths[i], F_OK) == 0) {
             return cli_fail("issue: %s already exists: device '%s' was "
                             "issued before (revoke it and pick a new name, "
-                            "or remove its files)", paths[i], name);
+                            "or remove its files)",
+                            paths[i], name);
         }
     }
     p12file = cli_opt(&a, "--p12-passphrase-file");
@@ -310,16 +321,17 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
     for (i = 0; i < X509_NAME_entry_count(caname); i++) {
         const X509_NAME_ENTRY *e = X509_NAME_get_entry(caname, i);
 
-        if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_organizationName
-            && !X509_NAME_add_entry(subject, e, -1, 0)) {
+        if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) ==
+                NID_organizationName &&
+            !X509_NAME_add_entry(subject, e, -1, 0)) {
             return cli_fail("issue: out of memory");
         }
     }
     for (i = 0; i < ous->nelts; i++) {
         if (!X509_NAME_add_entry_by_NID(
                 subject, NID_organizationalUnitName, MBSTRING_UTF8,
-                (const unsigned char *)APR_ARRAY_IDX(ous, i, const char *),
-                -1, -1, 0)) {
+                (const unsigned char *)APR_ARRAY_IDX(ous, i, const char *), -1,
+                -1, 0)) {
             return cli_fail("issue: --ou: %s", cli_ossl_error(p));
         }
     }
@@ -336,8 +348,8 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
         char *mem;
         long n;
 
-        if (b == NULL
-            || !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)) {
+        if (b == NULL ||
+            !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)) {
             BIO_free(b);
             return cli_fail("issue: %s", cli_ossl_error(p));
         }
@@ -346,18 +358,19 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
         OPENSSL_cleanse(mem, (apr_size_t)n);
         BIO_free(b);
     }
-    if (err == NULL && (err = cli_pem_cert(p, cert, &data, &len)) == NULL
-        && (err = cli_stage(p, paths[1], data, len, 0644, 1, &f[1])) == NULL
-        && (err = cli_stage(p, cli_path(p, dir, apr_pstrcat(
-                                                   p, "newcerts/",
-                                                   serial_of(p, cert), ".pem",
-                                                   NULL)),
-                            data, len, 0644, 1, &f[2])) == NULL
-        && (err = make_p12(p, name, key, cert, ca->cert, pass,
-                           cli_opt(&a, "--legacy") != NULL, &data, &len))
-               == NULL
-        && (err = cli_stage(p, paths[2], data, len, 0600, 1, &f[3])) == NULL
-        && (err = cli_ca_stage_db(ca, &f[4])) == NULL) {
+    if (err == NULL && (err = cli_pem_cert(p, cert, &data, &len)) == NULL &&
+        (err = cli_stage(p, paths[1], data, len, 0644, 1, &f[1])) == NULL &&
+        (err =
+             cli_stage(p,
+                       cli_path(p, dir,
+                                apr_pstrcat(p, "newcerts/", serial_of(p, cert),
+                                            ".pem", NULL)),
+                       data, len, 0644, 1, &f[2])) == NULL &&
+        (err = make_p12(p, name, key, cert, ca->cert, pass,
+                        cli_opt(&a, "--legacy") != NULL, &data, &len)) ==
+            NULL &&
+        (err = cli_stage(p, paths[2], data, len, 0600, 1, &f[3])) == NULL &&
+        (err = cli_ca_stage_db(ca, &f[4])) == NULL) {
         err = commit_all(f, 5);
     }
     if (err != NULL) {
@@ -380,8 +393,7 @@ int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
 }
 
 static const cli_opt_t sign_opts[] = {
-    {"--days", 1}, {"--out", 1}, {"--passphrase-file", 1}, {NULL, 0}
-};
+    {"--days", 1}, {"--out", 1}, {"--passphrase-file", 1}, {NULL, 0}};
 
 static apr_status_t free_req(void *r)
 {
@@ -410,8 +422,10 @@ static const char *read_csr(apr_pool_t *p, const char *path, X509_REQ **req)
     BIO_free(b);
     if (*req == NULL) {
         ERR_clear_error();
-        return apr_psprintf(p, "%s is not a certificate request (PEM or "
-                            "DER PKCS#10)", path);
+        return apr_psprintf(p,
+                            "%s is not a certificate request (PEM or "
+                            "DER PKCS#10)",
+                            path);
     }
     apr_pool_cleanup_register(p, *req, free_req, apr_pool_cleanup_null);
     return NULL;
@@ -425,24 +439,31 @@ static const char *check_csr(apr_pool_t *p, const char *path, X509_REQ *req,
     int i = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
 
     if (pub == NULL) {
-        return apr_psprintf(p, "%s: the request's public key cannot be "
-                            "read", path);
+        return apr_psprintf(p,
+                            "%s: the request's public key cannot be "
+                            "read",
+                            path);
     }
     if (X509_REQ_verify(req, pub) != 1) {
         ERR_clear_error();
-        return apr_psprintf(p, "%s: bad signature: the request was not "
+        return apr_psprintf(p,
+                            "%s: bad signature: the request was not "
                             "signed by its own key (damaged or forged)",
                             path);
     }
     if (i < 0 || ASN1_STRING_length(X509_NAME_ENTRY_get_data(
                      X509_NAME_get_entry(subj, i))) == 0) {
-        return apr_psprintf(p, "%s has no CN in its subject: a device "
+        return apr_psprintf(p,
+                            "%s has no CN in its subject: a device "
                             "certificate names its device (openssl req -subj "
-                            "'/CN=NAME' ...)", path);
+                            "'/CN=NAME' ...)",
+                            path);
     }
     if (EVP_PKEY_is_a(pub, "RSA") && EVP_PKEY_get_bits(pub) < 2048) {
-        return apr_psprintf(p, "%s: RSA key of %d bits: at least 2048 "
-                            "needed", path, EVP_PKEY_get_bits(pub));
+        return apr_psprintf(p,
+                            "%s: RSA key of %d bits: at least 2048 "
+                            "needed",
+                            path, EVP_PKEY_get_bits(pub));
     }
     return NULL;
 }
@@ -454,7 +475,7 @@ int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     const char *err, *csr, *out;
     X509_REQ *req = NULL;
     EVP_PKEY *pub;
-    STACK_OF(X509_EXTENSION) *exts;
+    STACK_OF(X509_EXTENSION) * exts;
     GENERAL_NAMES *sans = NULL;
     X509 *cert = NULL;
     cli_file_t *f[3];
@@ -472,9 +493,9 @@ int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
     }
     csr = APR_ARRAY_IDX(a.pos, 1, const char *);
     out = cli_opt(&a, "--out");
-    if ((err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 1, &ca))
-            != NULL
-        || (err = read_csr(p, csr, &req)) != NULL) {
+    if ((err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 1, &ca)) !=
+            NULL ||
+        (err = read_csr(p, csr, &req)) != NULL) {
         return cli_fail("sign: %s", err);
     }
     pub = X509_REQ_get0_pubkey(req);
@@ -489,27 +510,29 @@ int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
             X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
 
-            if (OBJ_obj2nid(X509_EXTENSION_get_object(e))
-                == NID_subject_alt_name) {
+            if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) ==
+                NID_subject_alt_name) {
                 sans = X509V3_EXT_d2i(e);
             }
-            else if (OBJ_obj2nid(X509_EXTENSION_get_object(e))
-                     == NID_basic_constraints) {
-                fprintf(stderr, "certauthz: sign: note: %s asks for "
+            else if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) ==
+                     NID_basic_constraints) {
+                fprintf(stderr,
+                        "certauthz: sign: note: %s asks for "
                         "basicConstraints; ignored, the certificate is "
-                        "CA:FALSE\n", csr);
+                        "CA:FALSE\n",
+                        csr);
             }
         }
         sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-        err = cli_ca_sign(ca, pub, X509_REQ_get_subject_name(req), sans,
-                          days, &cert);
+        err = cli_ca_sign(ca, pub, X509_REQ_get_subject_name(req), sans, days,
+                          &cert);
         GENERAL_NAMES_free(sans);
     }
     if (err == NULL && (err = cli_pem_cert(p, cert, &data, &len)) == NULL) {
-        err = cli_stage(p, cli_path(p, ca->dir, apr_pstrcat(
-                                                    p, "newcerts/",
-                                                    serial_of(p, cert),
-                                                    ".pem", NULL)),
+        err = cli_stage(p,
+                        cli_path(p, ca->dir,
+                                 apr_pstrcat(p, "newcerts/", serial_of(p, cert),
+                                             ".pem", NULL)),
                         data, len, 0644, 1, &f[nf++]);
     }
     if (err == NULL && out != NULL) {
@@ -522,8 +545,7 @@ int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv)
         return cli_fail("sign: %s", err);
     }
     if (out != NULL) {
-        printf("%s: serial %s, valid %d days\n", out, serial_of(p, cert),
-               days);
+        printf("%s: serial %s, valid %d days\n", out, serial_of(p, cert), days);
     }
     else {
         fwrite(data, 1, len, stdout);

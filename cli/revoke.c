@@ -46,8 +46,7 @@ static X509 *read_cert(apr_pool_t *p, const char *path, const char **err)
 }
 
 static const cli_opt_t revoke_opts[] = {
-    {"--reason", 1}, {"--passphrase-file", 1}, {NULL, 0}
-};
+    {"--reason", 1}, {"--passphrase-file", 1}, {NULL, 0}};
 
 int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
 {
@@ -66,26 +65,25 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
     }
     what = APR_ARRAY_IDX(a.pos, 1, const char *);
     if (cli_opt(&a, "--reason") != NULL) {
-        int code = certauthz_cadb_reason_code(cli_opt(&a, "--reason"),
-                                              &reason);
+        int code = certauthz_cadb_reason_code(cli_opt(&a, "--reason"), &reason);
 
         /* Holds (6) and their removal (8) are not revocations. */
         if (code < 0 || code > 5) {
             return cli_fail("revoke: --reason '%s': use unspecified, "
                             "keyCompromise, CACompromise, "
                             "affiliationChanged, superseded or "
-                            "cessationOfOperation", cli_opt(&a, "--reason"));
+                            "cessationOfOperation",
+                            cli_opt(&a, "--reason"));
         }
     }
-    if ((err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 1, &ca))
-        != NULL) {
+    if ((err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 1, &ca)) !=
+        NULL) {
         return cli_fail("revoke: %s", err);
     }
     /* A device name of this CA stands for its certificate. */
     if (stat(what, &sb) != 0 && strchr(what, '/') == NULL) {
-        const char *dev = cli_path(p, ca->dir, apr_pstrcat(p, "devices/",
-                                                           what, ".crt",
-                                                           NULL));
+        const char *dev = cli_path(
+            p, ca->dir, apr_pstrcat(p, "devices/", what, ".crt", NULL));
         if (stat(dev, &sb) == 0) {
             what = dev;
         }
@@ -101,8 +99,8 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
             ERR_clear_error();
             X509_free(x);
             return cli_fail("revoke: %s was not issued by this CA (its "
-                            "signature does not verify with %s)", what,
-                            cli_path(p, ca->dir, "ca.crt"));
+                            "signature does not verify with %s)",
+                            what, cli_path(p, ca->dir, "ca.crt"));
         }
         bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
         hex = bn ? BN_bn2hex(bn) : NULL;
@@ -121,15 +119,16 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
 
         if (why != NULL) {
             return cli_fail("revoke: '%s' is neither a certificate file, "
-                            "a device of this CA nor a hex serial (%s)", what,
-                            why);
+                            "a device of this CA nor a hex serial (%s)",
+                            what, why);
         }
         serial = what;
     }
     e = certauthz_cadb_find(ca->db, serial);
     if (e == NULL && x == NULL) {
         return cli_fail("revoke: serial %s is not in %s: this CA did not "
-                        "issue it", what, cli_path(p, ca->dir, "index.txt"));
+                        "issue it",
+                        what, cli_path(p, ca->dir, "index.txt"));
     }
     if (e == NULL) {
         /* Issued by this CA's key outside its database (as openssl ca
@@ -139,8 +138,7 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
 
         e = apr_array_push(ca->db);
         memset(e, 0, sizeof(*e));
-        e->expiry = apr_pstrmemdup(p,
-                                   (const char *)ASN1_STRING_get0_data(na),
+        e->expiry = apr_pstrmemdup(p, (const char *)ASN1_STRING_get0_data(na),
                                    (apr_size_t)ASN1_STRING_length(na));
         e->serial = serial;
         e->file = "unknown";
@@ -149,9 +147,10 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
     }
     X509_free(x);
     if (e->status == 'R') {
-        fprintf(stderr, "certauthz: revoke: serial %s (%s) was already "
-                "revoked (%s); nothing changed\n", e->serial, e->subject,
-                e->revoked);
+        fprintf(stderr,
+                "certauthz: revoke: serial %s (%s) was already "
+                "revoked (%s); nothing changed\n",
+                e->serial, e->subject, e->revoked);
         return CLI_OK;
     }
     if ((err = cli_ca_key(ca, &a)) != NULL) {
@@ -166,11 +165,10 @@ int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv)
     }
     /* index.txt first: a server reading either file refuses the device as
      * soon as that file is replaced. */
-    if ((err = cli_ca_stage_db(ca, &f[0])) != NULL
-        || (err = cli_ca_stage_crl(ca, CRL_DAYS, &f[1], &f[2])) != NULL
-        || (err = cli_commit(f[0])) != NULL
-        || (err = cli_commit(f[1])) != NULL
-        || (err = cli_commit(f[2])) != NULL) {
+    if ((err = cli_ca_stage_db(ca, &f[0])) != NULL ||
+        (err = cli_ca_stage_crl(ca, CRL_DAYS, &f[1], &f[2])) != NULL ||
+        (err = cli_commit(f[0])) != NULL || (err = cli_commit(f[1])) != NULL ||
+        (err = cli_commit(f[2])) != NULL) {
         return cli_fail("revoke: %s", err);
     }
     printf("revoked serial %s (%s)%s%s\n", e->serial, e->subject,
@@ -224,8 +222,8 @@ int cli_cmd_list(apr_pool_t *p, int argc, const char *const *argv)
     apr_int64_t now = (apr_int64_t)time(NULL);
     int i, json;
 
-    err = cli_parse(p, "list", argc, argv, list_opts, 1, 1,
-                    "list DIR [--json]", &a);
+    err = cli_parse(p, "list", argc, argv, list_opts, 1, 1, "list DIR [--json]",
+                    &a);
     if (err == NULL) {
         err = cli_ca_open(p, APR_ARRAY_IDX(a.pos, 0, const char *), 0, &ca);
     }
@@ -253,14 +251,14 @@ int cli_cmd_list(apr_pool_t *p, int argc, const char *const *argv)
         if (json) {
             printf("%s\n {\"name\": %s, \"serial\": %s, \"state\": \"%s\", "
                    "\"not_after\": \"%s\", \"revoked\": %s, \"reason\": %s, "
-                   "\"subject\": %s}", i ? "," : "",
-                   certauthz_json_string(p, cn, strlen(cn)),
+                   "\"subject\": %s}",
+                   i ? "," : "", certauthz_json_string(p, cn, strlen(cn)),
                    certauthz_json_string(p, e->serial, strlen(e->serial)),
                    state_of(e, now), exp,
                    e->status == 'R' ? apr_psprintf(p, "\"%s\"", rev) : "null",
-                   e->reason ? certauthz_json_string(p, e->reason,
-                                                     strlen(e->reason))
-                             : "null",
+                   e->reason
+                       ? certauthz_json_string(p, e->reason, strlen(e->reason))
+                       : "null",
                    certauthz_json_string(p, e->subject, strlen(e->subject)));
         }
         else {

@@ -49,7 +49,7 @@ int certauthz_cadb_parse_time(const char *s, apr_size_t len, apr_int64_t *t)
         if (digits(s, 2, &y) != 0) {
             return -1;
         }
-        y += y < 50 ? 2000 : 1900;  /* RFC 5280 4.1.2.5.1 */
+        y += y < 50 ? 2000 : 1900; /* RFC 5280 4.1.2.5.1 */
         off = 2;
     }
     else if (len == 15 && s[14] == 'Z') {
@@ -61,14 +61,14 @@ int certauthz_cadb_parse_time(const char *s, apr_size_t len, apr_int64_t *t)
     else {
         return -1;
     }
-    if (digits(s + off, 2, &mo) || digits(s + off + 2, 2, &d)
-        || digits(s + off + 4, 2, &h) || digits(s + off + 6, 2, &mi)
-        || digits(s + off + 8, 2, &se) || mo < 1 || mo > 12 || d < 1
-        || d > 31 || h > 23 || mi > 59 || se > 60) {
+    if (digits(s + off, 2, &mo) || digits(s + off + 2, 2, &d) ||
+        digits(s + off + 4, 2, &h) || digits(s + off + 6, 2, &mi) ||
+        digits(s + off + 8, 2, &se) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+        h > 23 || mi > 59 || se > 60) {
         return -1;
     }
-    *t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400
-         + h * 3600 + mi * 60 + se;
+    *t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+         mi * 60 + se;
     return 0;
 }
 
@@ -101,10 +101,11 @@ const char *certauthz_cadb_time(apr_pool_t *p, apr_int64_t t)
 static const char *const reasons[] = {
     /* CRLReason codes 0..6 and 8, as openssl ca spells them (code 7 is
      * unused in RFC 5280). */
-    "unspecified", "keyCompromise", "CACompromise", "affiliationChanged",
-    "superseded", "cessationOfOperation", "certificateHold", NULL,
-    "removeFromCRL"
-};
+    "unspecified",     "keyCompromise",
+    "CACompromise",    "affiliationChanged",
+    "superseded",      "cessationOfOperation",
+    "certificateHold", NULL,
+    "removeFromCRL"};
 
 int certauthz_cadb_reason_code(const char *name, const char **canonical)
 {
@@ -140,8 +141,8 @@ const char *certauthz_cadb_parse(apr_pool_t *p, const char *path,
                                  const char *text, apr_size_t len,
                                  apr_array_header_t **entries)
 {
-    apr_array_header_t *out = apr_array_make(p, 16,
-                                             sizeof(certauthz_cadb_entry_t));
+    apr_array_header_t *out =
+        apr_array_make(p, 16, sizeof(certauthz_cadb_entry_t));
     const char *line = text, *end = text + len;
     unsigned lineno = 0;
 
@@ -158,8 +159,8 @@ const char *certauthz_cadb_parse(apr_pool_t *p, const char *path,
             continue;
         }
         while (nf < 6) {
-            const char *tab = nf < 5 ? memchr(s, '\t', (apr_size_t)(e - s))
-                                     : NULL;
+            const char *tab =
+                nf < 5 ? memchr(s, '\t', (apr_size_t)(e - s)) : NULL;
 
             f[nf] = s;
             fl[nf] = (apr_size_t)((tab ? tab : e) - s);
@@ -170,25 +171,29 @@ const char *certauthz_cadb_parse(apr_pool_t *p, const char *path,
             s = tab + 1;
         }
         if (nf != 6) {
-            return apr_psprintf(p, "%s: line %u: %d fields, an index.txt "
+            return apr_psprintf(p,
+                                "%s: line %u: %d fields, an index.txt "
                                 "line has 6 separated by tabs (status, "
                                 "expiry, revocation, serial, file, "
-                                "subject)", path, lineno, nf);
+                                "subject)",
+                                path, lineno, nf);
         }
         en = apr_array_push(out);
         memset(en, 0, sizeof(*en));
-        if (fl[0] != 1 || (f[0][0] != 'V' && f[0][0] != 'R'
-                           && f[0][0] != 'E')) {
-            return apr_psprintf(p, "%s: line %u: status '%s' is not V, R "
-                                "or E", path, lineno,
-                                apr_pstrmemdup(p, f[0], fl[0]));
+        if (fl[0] != 1 ||
+            (f[0][0] != 'V' && f[0][0] != 'R' && f[0][0] != 'E')) {
+            return apr_psprintf(p,
+                                "%s: line %u: status '%s' is not V, R "
+                                "or E",
+                                path, lineno, apr_pstrmemdup(p, f[0], fl[0]));
         }
         en->status = f[0][0];
         en->expiry = apr_pstrmemdup(p, f[1], fl[1]);
         if (certauthz_cadb_parse_time(f[1], fl[1], &en->not_after) != 0) {
-            return apr_psprintf(p, "%s: line %u: expiry '%s' is not an "
-                                "ASN.1 time (YYMMDDHHMMSSZ)", path, lineno,
-                                en->expiry);
+            return apr_psprintf(p,
+                                "%s: line %u: expiry '%s' is not an "
+                                "ASN.1 time (YYMMDDHHMMSSZ)",
+                                path, lineno, en->expiry);
         }
         en->revoked = apr_pstrmemdup(p, f[2], fl[2]);
         if (en->status == 'R') {
@@ -196,24 +201,24 @@ const char *certauthz_cadb_parse(apr_pool_t *p, const char *path,
             apr_size_t dl = comma ? (apr_size_t)(comma - f[2]) : fl[2];
 
             if (certauthz_cadb_parse_time(f[2], dl, &en->revoked_at) != 0) {
-                return apr_psprintf(p, "%s: line %u: revocation date '%s' "
-                                    "is not an ASN.1 time", path, lineno,
-                                    en->revoked);
+                return apr_psprintf(p,
+                                    "%s: line %u: revocation date '%s' "
+                                    "is not an ASN.1 time",
+                                    path, lineno, en->revoked);
             }
             if (comma != NULL) {
-                en->reason = apr_pstrmemdup(p, comma + 1,
-                                            fl[2] - dl - 1);
+                en->reason = apr_pstrmemdup(p, comma + 1, fl[2] - dl - 1);
             }
         }
         else if (fl[2] != 0) {
-            return apr_psprintf(p, "%s: line %u: a certificate that is not "
-                                "revoked has a revocation date", path,
-                                lineno);
+            return apr_psprintf(p,
+                                "%s: line %u: a certificate that is not "
+                                "revoked has a revocation date",
+                                path, lineno);
         }
         if (!is_hex_serial(f[3], fl[3])) {
-            return apr_psprintf(p, "%s: line %u: serial '%s' is not hex",
-                                path, lineno,
-                                apr_pstrmemdup(p, f[3], fl[3]));
+            return apr_psprintf(p, "%s: line %u: serial '%s' is not hex", path,
+                                lineno, apr_pstrmemdup(p, f[3], fl[3]));
         }
         en->serial = apr_pstrmemdup(p, f[3], fl[3]);
         en->file = apr_pstrmemdup(p, f[4], fl[4]);
@@ -225,8 +230,8 @@ const char *certauthz_cadb_parse(apr_pool_t *p, const char *path,
 
 char *certauthz_cadb_format(apr_pool_t *p, const apr_array_header_t *entries)
 {
-    apr_array_header_t *parts = apr_array_make(p, entries->nelts * 12 + 1,
-                                               sizeof(const char *));
+    apr_array_header_t *parts =
+        apr_array_make(p, entries->nelts * 12 + 1, sizeof(const char *));
     int i;
 
     for (i = 0; i < entries->nelts; i++) {
@@ -259,9 +264,9 @@ certauthz_cadb_entry_t *certauthz_cadb_find(const apr_array_header_t *entries,
             &APR_ARRAY_IDX(entries, i, certauthz_cadb_entry_t);
         unsigned char *have = malloc(strlen(e->serial) / 2 + 1);
 
-        if (have != NULL && certauthz_serial_parse(e->serial, have, &el)
-                                == NULL
-            && el == wl && memcmp(have, want, wl) == 0) {
+        if (have != NULL &&
+            certauthz_serial_parse(e->serial, have, &el) == NULL && el == wl &&
+            memcmp(have, want, wl) == 0) {
             found = e;
         }
         free(have);

@@ -19,15 +19,15 @@
 #include <apr_tables.h>
 
 typedef struct {
-    char status;                /* 'V' valid, 'R' revoked, 'E' expired */
-    const char *expiry;         /* as written */
-    apr_int64_t not_after;      /* seconds since the epoch */
-    const char *revoked;        /* revocation date as written, "" if none */
-    apr_int64_t revoked_at;     /* seconds since the epoch, 0 if none */
-    const char *reason;         /* reason name, NULL if none */
-    const char *serial;         /* upper-case hex as written */
-    const char *file;           /* "unknown" */
-    const char *subject;        /* X509_NAME_oneline form */
+    char status;            /* 'V' valid, 'R' revoked, 'E' expired */
+    const char *expiry;     /* as written */
+    apr_int64_t not_after;  /* seconds since the epoch */
+    const char *revoked;    /* revocation date as written, "" if none */
+    apr_int64_t revoked_at; /* seconds since the epoch, 0 if none */
+    const char *reason;     /* reason name, NULL if none */
+    const char *serial;     /* upper-case hex as written */
+    const char *file;       /* "unknown" */
+    const char *subject;    /* X509_NAME_oneline form */
 } certauthz_cadb_entry_t;
 
 /* Parse index.txt text (len bytes) into an array of certauthz_cadb_entry_t.

@@ -21,8 +21,8 @@ static char *substring_conf(apr_pool_t *p, const char *start, apr_size_t len,
     apr_size_t i;
 
     for (i = 0; i < len; ++i) {
-        if (start[i] == '\\'
-            && (start[i + 1] == '\\' || (quote && start[i + 1] == quote))) {
+        if (start[i] == '\\' &&
+            (start[i + 1] == '\\' || (quote && start[i + 1] == quote))) {
             *resp++ = start[++i];
         }
         else {
@@ -49,16 +49,15 @@ char *certauthz_getword_conf(apr_pool_t *p, const char **line)
     if ((quote = *str) == '"' || quote == '\'') {
         strend = str + 1;
         while (*strend && *strend != quote) {
-            if (*strend == '\\' && strend[1]
-                && (strend[1] == quote || strend[1] == '\\')) {
+            if (*strend == '\\' && strend[1] &&
+                (strend[1] == quote || strend[1] == '\\')) {
                 strend += 2;
             }
             else {
                 ++strend;
             }
         }
-        res = substring_conf(p, str + 1, (apr_size_t)(strend - str - 1),
-                             quote);
+        res = substring_conf(p, str + 1, (apr_size_t)(strend - str - 1), quote);
         if (*strend == quote) {
             ++strend;
         }
@@ -118,9 +117,11 @@ const char *certauthz_require_parse(apr_pool_t *p, const char *line,
         }
     }
     if (i == sizeof(providers) / sizeof(providers[0])) {
-        return apr_psprintf(p, "'%s' is not a cert-* provider (cert-valid, "
+        return apr_psprintf(p,
+                            "'%s' is not a cert-* provider (cert-valid, "
                             "cert-subject, cert-issuer, cert-serial, "
-                            "cert-fingerprint or cert-san)", word);
+                            "cert-fingerprint or cert-san)",
+                            word);
     }
     out->provider = providers[i].name;
     out->kind = providers[i].kind;
@@ -140,8 +141,8 @@ const char *certauthz_require_parse(apr_pool_t *p, const char *line,
     }
     out->argc = argv->nelts;
     out->argv = (const char **)argv->elts;
-    out->text = *args ? apr_pstrcat(p, out->provider, " ", args, NULL)
-                      : out->provider;
+    out->text =
+        *args ? apr_pstrcat(p, out->provider, " ", args, NULL) : out->provider;
     err = certauthz_rule_compile(p, out->kind, out->argc,
                                  (const char *const *)out->argv, &out->rule);
     if (err != NULL) {
@@ -237,10 +238,9 @@ static const char *any_holds(apr_pool_t *p, const certauthz_require_t *req,
             APR_ARRAY_PUSH(vals, const char *) = apr_pstrcat(
                 p, san_type(s->type), ":", esc(p, s->value, s->len), NULL);
         }
-        return apr_pstrcat(p, "subjectAltName ",
-                           join(p, (const char *const *)vals->elts,
-                                vals->nelts, ", "),
-                           NULL);
+        return apr_pstrcat(
+            p, "subjectAltName ",
+            join(p, (const char *const *)vals->elts, vals->nelts, ", "), NULL);
     default:
         return "";
     }
@@ -266,9 +266,9 @@ apr_array_header_t *certauthz_require_explain(apr_pool_t *p,
         for (i = 0; i < req->argc; i++) {
             certauthz_rule_t *one;
 
-            if (certauthz_rule_compile(p, req->kind, 1, &req->argv[i], &one)
-                    != NULL
-                || certauthz_rule_match(one, cert)) {
+            if (certauthz_rule_compile(p, req->kind, 1, &req->argv[i], &one) !=
+                    NULL ||
+                certauthz_rule_match(one, cert)) {
                 continue;
             }
             f = apr_array_push(out);

@@ -22,12 +22,12 @@
 char *certauthz_getword_conf(apr_pool_t *p, const char **line);
 
 typedef struct {
-    const char *provider;       /* "cert-subject" */
+    const char *provider; /* "cert-subject" */
     certauthz_rule_kind_e kind;
     int argc;
-    const char **argv;          /* the arguments, unquoted */
-    const char *text;           /* the rule as the module logs it */
-    certauthz_rule_t *rule;     /* compiled by certauthz_rule_compile */
+    const char **argv;      /* the arguments, unquoted */
+    const char *text;       /* the rule as the module logs it */
+    certauthz_rule_t *rule; /* compiled by certauthz_rule_compile */
 } certauthz_require_t;
 
 /*
@@ -41,11 +41,11 @@ const char *certauthz_require_parse(apr_pool_t *p, const char *line,
 
 /* One condition a certificate fails, and what it holds there. */
 typedef struct {
-    const char *condition;      /* as written ("OU=Admins"), or the list of
-                                 * alternatives for the providers that
-                                 * grant on any one of them */
-    const char *holds;          /* "OU=Devices, OU=Lab", "no OU", ...:
-                                 * escaped as for a log line, UTF-8 kept */
+    const char *condition; /* as written ("OU=Admins"), or the list of
+                            * alternatives for the providers that
+                            * grant on any one of them */
+    const char *holds;     /* "OU=Devices, OU=Lab", "no OU", ...:
+                            * escaped as for a log line, UTF-8 kept */
 } certauthz_failed_t;
 
 /*

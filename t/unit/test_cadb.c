@@ -56,15 +56,16 @@ int main(void)
     ok(err == NULL && db->nelts == 5, "openssl ca's lines are read (%s)",
        err ? err : "5 entries");
     e = &APR_ARRAY_IDX(db, 0, certauthz_cadb_entry_t);
-    ok(e->status == 'V' && strcmp(e->serial, "3FA2408962DB6B74F0D3F21425F2E7FF")
-       == 0 && e->reason == NULL && *e->revoked == '\0',
+    ok(e->status == 'V' &&
+           strcmp(e->serial, "3FA2408962DB6B74F0D3F21425F2E7FF") == 0 &&
+           e->reason == NULL && *e->revoked == '\0',
        "a valid line: status, serial, no revocation");
     is_str(e->subject, "/O=My Org/OU=Laptops/CN=laptop-42",
            "the subject in X509_NAME_oneline form, spaces kept");
     ok(e->not_after == 1827572649, "the expiry as seconds since the epoch");
     e = &APR_ARRAY_IDX(db, 1, certauthz_cadb_entry_t);
-    ok(e->status == 'R' && e->revoked_at == 1796036665
-       && strcmp(e->reason, "superseded") == 0,
+    ok(e->status == 'R' && e->revoked_at == 1796036665 &&
+           strcmp(e->reason, "superseded") == 0,
        "a revoked line: date and reason");
     e = &APR_ARRAY_IDX(db, 2, certauthz_cadb_entry_t);
     ok(e->status == 'R' && e->reason == NULL, "a revocation without reason");
@@ -78,13 +79,16 @@ int main(void)
            "written back byte for byte as read");
     ok(parse(p, "", &db) == NULL && db->nelts == 0,
        "an empty database (a new CA)");
-    ok(parse(p, "\n\nV\t271130110409Z\t\t01\tunknown\t/CN=a", &db) == NULL
-       && db->nelts == 1, "blank lines and a last line without newline");
+    ok(parse(p, "\n\nV\t271130110409Z\t\t01\tunknown\t/CN=a", &db) == NULL &&
+           db->nelts == 1,
+       "blank lines and a last line without newline");
 
     ok(refused(p, "V\t271130110409Z\t\t01\tunknown\n", "line 1: 5 fields"),
        "five fields refused, with the line number");
-    ok(refused(p, "V\t271130110409Z\t\t01\tunknown\t/CN=a\nX\t271130110409Z"
-               "\t\t02\tunknown\t/CN=b\n", "line 2: status 'X'"),
+    ok(refused(p,
+               "V\t271130110409Z\t\t01\tunknown\t/CN=a\nX\t271130110409Z"
+               "\t\t02\tunknown\t/CN=b\n",
+               "line 2: status 'X'"),
        "an unknown status refused");
     ok(refused(p, "V\t2711301104Z\t\t01\tunknown\t/CN=a\n", "expiry"),
        "a malformed expiry refused");
@@ -95,7 +99,8 @@ int main(void)
                "not revoked has a revocation date"),
        "a valid line with a revocation date refused");
     ok(refused(p, "V\t271130110409Z\t\t0x1G\tunknown\t/CN=a\n",
-               "serial '0x1G'"), "a serial that is not hex refused");
+               "serial '0x1G'"),
+       "a serial that is not hex refused");
     ok(refused(p, "V\t271130110409Z\t\t\tunknown\t/CN=a\n", "serial ''"),
        "an empty serial refused");
 
@@ -106,8 +111,8 @@ int main(void)
     ok(certauthz_cadb_find(db, "0x0000ABC") != NULL,
        "find: leading zeros and 0x ignored");
     ok(certauthz_cadb_find(db, "0") != NULL, "find: the zero serial \"00\"");
-    ok(certauthz_cadb_find(db, "1C81") == NULL
-       && certauthz_cadb_find(db, "zz") == NULL,
+    ok(certauthz_cadb_find(db, "1C81") == NULL &&
+           certauthz_cadb_find(db, "zz") == NULL,
        "find: an unknown or malformed serial finds nothing");
 
     is_str(certauthz_cadb_time(p, 0), "700101000000Z", "time: the epoch");
@@ -125,15 +130,15 @@ int main(void)
         all &= certauthz_cadb_parse_time(s, strlen(s), &t) == 0 && t == v;
     }
     ok(all, "time: written and read back, 2000 instants up to 2096");
-    ok(certauthz_cadb_parse_time("261332000000Z", 13, &t) != 0
-       && certauthz_cadb_parse_time("26113000000Z", 12, &t) != 0,
+    ok(certauthz_cadb_parse_time("261332000000Z", 13, &t) != 0 &&
+           certauthz_cadb_parse_time("26113000000Z", 12, &t) != 0,
        "time: month 13 and a short string refused");
 
-    ok(certauthz_cadb_reason_code("KEYCOMPROMISE", &canon) == 1
-       && strcmp(canon, "keyCompromise") == 0,
+    ok(certauthz_cadb_reason_code("KEYCOMPROMISE", &canon) == 1 &&
+           strcmp(canon, "keyCompromise") == 0,
        "reason: any case, openssl's spelling back");
-    ok(certauthz_cadb_reason_code("removeFromCRL", NULL) == 8
-       && certauthz_cadb_reason_code("cessationOfOperation", NULL) == 5,
+    ok(certauthz_cadb_reason_code("removeFromCRL", NULL) == 8 &&
+           certauthz_cadb_reason_code("cessationOfOperation", NULL) == 5,
        "reason: RFC 5280 codes");
     ok(certauthz_cadb_reason_code("whim", NULL) == -1,
        "reason: an unknown name");

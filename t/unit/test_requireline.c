@@ -58,8 +58,8 @@ static const char *failed(apr_pool_t *p, const char *line,
     for (i = 0; i < f->nelts; i++) {
         const certauthz_failed_t *e = &APR_ARRAY_IDX(f, i, certauthz_failed_t);
 
-        out = apr_pstrcat(p, out, i ? "; " : "", e->condition, " -> ",
-                          e->holds, NULL);
+        out = apr_pstrcat(p, out, i ? "; " : "", e->condition, " -> ", e->holds,
+                          NULL);
     }
     return out;
 }
@@ -92,14 +92,15 @@ int main(void)
 
     err = certauthz_require_parse(p, "Require  cert-subject \"O=My Org\"  ",
                                   &req);
-    ok(err == NULL && req.kind == CERTAUTHZ_RULE_SUBJECT && req.argc == 1
-       && strcmp(req.argv[0], "O=My Org") == 0,
+    ok(err == NULL && req.kind == CERTAUTHZ_RULE_SUBJECT && req.argc == 1 &&
+           strcmp(req.argv[0], "O=My Org") == 0,
        "parse: a leading Require, quotes removed");
     is_str(req.text, "cert-subject \"O=My Org\"",
            "parse: the rule as the module logs it (provider and the rest)");
     err = certauthz_require_parse(p, "cert-valid", &req);
-    ok(err == NULL && req.kind == CERTAUTHZ_RULE_VALID && req.argc == 0
-       && strcmp(req.text, "cert-valid") == 0, "parse: cert-valid alone");
+    ok(err == NULL && req.kind == CERTAUTHZ_RULE_VALID && req.argc == 0 &&
+           strcmp(req.text, "cert-valid") == 0,
+       "parse: cert-valid alone");
     err = certauthz_require_parse(p, "cert-valid x", &req);
     ok(err && strstr(err, "Require cert-valid: takes no arguments"),
        "parse: the provider's own message for a bad argument (%s)", err);
@@ -112,7 +113,7 @@ int main(void)
     ok(err && strstr(err, "empty Require line"), "parse: an empty line");
     err = certauthz_require_parse(p, "cert-subject \"\"", &req);
     ok(err != NULL, "parse: a quoted empty argument reaches the compiler "
-       "and is refused, as in the module");
+                    "and is refused, as in the module");
 
     c = cert(p, NULL);
     c2 = cert(p, "email:x@example.com,DNS:h.example.com");
@@ -125,17 +126,19 @@ int main(void)
            "or none");
     is_str(failed(p, "cert-subject ou=z", c), "ou=z -> ou=a, ou=b",
            "explain: the attribute as the rule spells it");
-    is_str(failed(p, "cert-issuer CN=Other", c),
-           "CN=Other -> CN=Unit CA", "explain: the issuer");
-    is_str(failed(p, "cert-serial 1002 5", c),
-           "1002 5 -> serial 1001", "explain: serials held");
-    ok(strstr(failed(p, "cert-fingerprint sha256:" "0000000000000000000000000"
-                  "000000000000000000000000000000000000000", c),
+    is_str(failed(p, "cert-issuer CN=Other", c), "CN=Other -> CN=Unit CA",
+           "explain: the issuer");
+    is_str(failed(p, "cert-serial 1002 5", c), "1002 5 -> serial 1001",
+           "explain: serials held");
+    ok(strstr(failed(p,
+                     "cert-fingerprint sha256:"
+                     "0000000000000000000000000"
+                     "000000000000000000000000000000000000000",
+                     c),
               "-> fingerprint sha256:") != NULL,
        "explain: the fingerprint held");
     is_str(failed(p, "cert-san dns:*.example.org", c),
-           "dns:*.example.org -> no subjectAltName",
-           "explain: no SAN at all");
+           "dns:*.example.org -> no subjectAltName", "explain: no SAN at all");
     is_str(failed(p, "cert-san dns:*.example.org uri:x:*", c2),
            "dns:*.example.org uri:x:* -> subjectAltName "
            "email:x@example.com, dns:h.example.com",
