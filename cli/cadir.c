@@ -85,12 +85,12 @@ const char *cli_ca_open(apr_pool_t *p, const char *dir, int lock,
     }
     ca->lockfd = fd;
     apr_pool_cleanup_register(p, &ca->lockfd, close_fd, apr_pool_cleanup_null);
-    if (access(crt, F_OK) != 0 || access(idx, F_OK) != 0 ||
-        access(cli_path(p, dir, "ca.key"), F_OK) != 0) {
+    /* ca.key is only needed to sign (cli_ca_key): a CA whose key is kept
+     * elsewhere can still be listed. */
+    if (access(crt, F_OK) != 0 || access(idx, F_OK) != 0) {
         return apr_psprintf(p,
-                            "%s is not a CA directory (it needs ca.crt, "
-                            "ca.key and index.txt: make one with "
-                            "certauthz ca init %s)",
+                            "%s is not a CA directory (it needs ca.crt and "
+                            "index.txt: make one with certauthz ca init %s)",
                             dir, dir);
     }
     if (lock && flock(fd, LOCK_EX) != 0) {
