@@ -140,6 +140,8 @@ if [ "${CERTAUTHZ_MEMCHECK:-0}" = 1 ]; then
     MEMCHECK=$(ls build/unit/test_* 2>/dev/null | sed 's/^/memcheck:/')
 fi
 SERVER_TESTS=$(ls t/*.t)
+# The soak joins the first pass with fewer requests (make soak: 100,000).
+SOAK_TEST=t/soak/keepalive.t
 
 if [ "${CERTAUTHZ_SOAK:-0}" = 1 ]; then
     TEST_VERBOSE=1 pass soak "$MPM" "$HTTPD" "" "$(ls t/soak/*.t)"
@@ -147,8 +149,10 @@ else
     # CERTAUTHZ_TESTS="t/x.t ..." runs only those (while working on them).
     # The first pass: mpm_event (threads; HTTP/2 streams on several of
     # them), no SSLSessionCache (empty TLS session ids).
+    CERTAUTHZ_SOAK_REQUESTS=${CERTAUTHZ_SOAK_REQUESTS:-40000}
+    export CERTAUTHZ_SOAK_REQUESTS
     pass event "$MPM" "$HTTPD" "CERTAUTHZ_NO_SCACHE" \
-        "${CERTAUTHZ_TESTS:-$UNIT $MEMCHECK $SERVER_TESTS}"
+        "${CERTAUTHZ_TESTS:-$UNIT $MEMCHECK $SERVER_TESTS $SOAK_TEST}"
     if [ "${CERTAUTHZ_ASAN:-0}" = 1 ]; then
         # Forked children (mpm_prefork, HTTP/1.1 only), with a session cache.
         pass prefork prefork "$HTTPD" "" "${CERTAUTHZ_TESTS:-$SERVER_TESTS}"

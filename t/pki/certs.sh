@@ -169,6 +169,9 @@ printf '# revoked for the identity tests\n5001\n' > id-revoked.txt
 rev_ca_db id
 rev_revoke id ca id_crl
 rev_gencrl id ca id-crl.pem
+# A password file for the AuthType Basic beside CertAuthzUser (t/decision.t):
+# user "admin", password "secret" (apr1 hash made by openssl).
+printf 'admin:%s\n' "$(openssl passwd -apr1 secret)" > decision.htpasswd
 
 # ---- the certauthz command (t/cli*.t, t/browser.t, features/cli.conf.in) ---
 # CAs made by the command itself, as an administrator would; the server
