@@ -1,4 +1,5 @@
-# mod_certauthz: `make`, `make install`, `make test`, `make demo`, `make bench`.
+# mod_certauthz: `make`, `make install`, `make test`, `make demo`, `make bench`,
+# `make deb`, `make deb-test`.
 # Missing Debian packages are installed first (scripts/deps.sh).
 
 APXS ?= $(shell command -v apxs 2>/dev/null || command -v apxs2 2>/dev/null || echo apxs)
@@ -18,9 +19,24 @@ APXS_CFLAGS = $(foreach f,$(WFLAGS) -Wno-missing-field-initializers,-Wc,$(f))
 
 MODULE = .libs/mod_certauthz.so
 
-.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan soak
+# The certauthz command (docs/certauthz.1): cli/, on the module's src/ and
+# a few httpd-free parts of its own there.
+CLI = build/certauthz
+CLI_LIB_C = src/cadb.c src/requireline.c
+CLI_C = $(wildcard cli/*.c)
+PREFIX ?=
+BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(shell $(APXS) -q BINDIR 2>/dev/null || echo /usr/local/bin))
+MANDIR ?= $(if $(PREFIX),$(PREFIX)/share/man,/usr/share/man)
 
-all: $(MODULE)
+.PHONY: all deps install clean test unit demo format bench-rule bench bench-tools fuzz fuzz-build memcheck asan soak cli deb deb-test
+
+all: $(MODULE) $(CLI)
+
+cli: $(CLI)
+
+$(CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
+	@mkdir -p build
+	$(CC) -g -O2 $(WFLAGS) $(CPPFLAGS) $(CFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(LDFLAGS) $(APR_LIBS) $(LIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -36,8 +52,12 @@ $(MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)
 	@$(APXS) -c $(APXS_CFLAGS) -o mod_certauthz.la $(GLUE_C) $(SRC_C) $(MOD_LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
 
-install: $(MODULE)
+install: $(MODULE) $(CLI)
 	$(APXS) -i -n certauthz mod_certauthz.la
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/certauthz
+	install -m 644 docs/certauthz.1 $(DESTDIR)$(MANDIR)/man1/certauthz.1
+	@echo "certauthz installed in $(BINDIR), its man page in $(MANDIR)/man1"
 	@echo "conf/certauthz.load and conf/certauthz.conf: copy to /etc/apache2/mods-available/ and a2enmod certauthz"
 
 # C unit tests of src/, built twice: plain, and with AddressSanitizer and
@@ -52,13 +72,13 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 unit: $(UNIT_BIN) $(UNIT_SAN)
 
-build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(SRC_C) $(SRC_H)
+build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(SRC_C) $(SRC_H) $(CLI_LIB_C)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
 
-build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H)
+build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H) $(CLI_LIB_C)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(APR_LIBS) $(LIBS) -ldl
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS) -ldl
 
 # Micro-benchmark of one Require decision in src/ (optimised, no sanitizers).
 build/bench/bench_rule: bench/bench_rule.c t/unit/certgen.h $(SRC_C) $(SRC_H)
@@ -88,7 +108,15 @@ soak: deps
 ASAN_MODULE = build/asan/mod_certauthz.so
 APXS_INCLUDES = $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) $(shell $(APXS) -q EXTRA_INCLUDES 2>/dev/null)
 
-asan: $(ASAN_MODULE)
+# The certauthz command likewise, for the tests of the second pass
+# (t/lib/CertAuthzCLI.pm runs it with leak detection on).
+ASAN_CLI = build/asan/certauthz
+
+asan: $(ASAN_MODULE) $(ASAN_CLI)
+
+$(ASAN_CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
 
 $(ASAN_MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
@@ -122,7 +150,12 @@ build/tools/%: t/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 $(WFLAGS) -o $@ $< -lssl -lcrypto
 
+# The browser test (t/browser.t) needs Chromium and NSS's tools; t/cli.t
+# pk12util too.
+TEST_PKGS = chromium libnss3-tools
+
 test: deps
+	@sh scripts/deps.sh $(TEST_PKGS)
 	@$(MAKE) --no-print-directory all unit asan $(TEST_TOOLS)
 	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
@@ -152,11 +185,24 @@ bench: deps
 	@$(MAKE) --no-print-directory all bench-tools
 	@perl bench/bench.pl
 
+# The Debian package (debian/, scripts/deb.sh): `make deb` builds
+# libapache2-mod-certauthz_VERSION_ARCH.deb here; `make deb-test` also checks
+# its contents, runs lintian and installs it with apt into a throwaway root.
+DEB_PKGS = debhelper dpkg-dev fakeroot lintian man-db
+
+deb: deps
+	@sh scripts/deps.sh $(DEB_PKGS)
+	@sh scripts/deb.sh build
+
+deb-test: deps
+	@sh scripts/deps.sh $(DEB_PKGS)
+	@sh scripts/deb.sh test
+
 format:
-	clang-format -i $(GLUE_C) $(GLUE_H) src/*.c src/*.h t/unit/*.c t/unit/*.h bench/*.c bench/*.h
+	clang-format -i $(GLUE_C) $(GLUE_H) src/*.c src/*.h cli/*.c cli/*.h t/unit/*.c t/unit/*.h bench/*.c bench/*.h
 
 clean:
 	rm -rf .libs build src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    t/pki/out t/modules.conf t/logs t/conf/apache_test_config.pm \
 	    t/conf/httpd.conf t/conf/extra.conf t/conf/features/*.conf t/conf/modules.conf \
-	    t/htdocs/index.html demo/run t/logs.*
+	    t/htdocs/index.html demo/run t/logs.* libapache2-mod-certauthz_*.deb

@@ -160,6 +160,10 @@ else
         # and MaxMemFree 1 so that freed pool memory goes back to malloc at
         # once, where ASan sees a use after free by the module.
         asan_httpd
+        # The certauthz command's tests run its sanitizer build here.
+        if [ -x build/asan/certauthz ]; then
+            export CERTAUTHZ_BIN="$(pwd)/build/asan/certauthz"
+        fi
         pass asan worker "$(pwd)/build/asan/httpd" "CERTAUTHZ_ASAN" \
             "${CERTAUTHZ_TESTS:-$SERVER_TESTS}"
     fi

@@ -172,3 +172,26 @@ rev_gencrl id ca id-crl.pem
 # A password file for the AuthType Basic beside CertAuthzUser (t/decision.t):
 # user "admin", password "secret" (apr1 hash made by openssl).
 printf 'admin:%s\n' "$(openssl passwd -apr1 secret)" > decision.htpasswd
+
+# ---- the certauthz command (t/cli*.t, t/browser.t, features/cli.conf.in) ---
+# CAs made by the command itself, as an administrator would; the server
+# trusts them on the cli_* virtual hosts and reads their index.txt and
+# crl.pem as revocation files.  Nothing in them is revoked yet: the tests
+# revoke while the server runs.
+CERTAUTHZ_BIN=$HERE/../../build/certauthz
+if [ ! -x "$CERTAUTHZ_BIN" ]; then
+    echo "mkpki: $CERTAUTHZ_BIN missing (make first)" >&2
+    exit 1
+fi
+"$CERTAUTHZ_BIN" ca init cli-ca --org "CLI Org" --cn "CLI Test CA" \
+    --no-passphrase >/dev/null
+for cli_dev in dev-idx dev-crl dev-keep; do
+    "$CERTAUTHZ_BIN" issue cli-ca "$cli_dev" --ou Devices \
+        --email "$cli_dev@example.com" >/dev/null
+done
+# The browser's CA and device, with a .p12 password the test knows.
+printf 'browser-p12-pass\n' > cli-p12-pass
+"$CERTAUTHZ_BIN" ca init cli-browser --org "Browser Org" \
+    --cn "Browser Test CA" --no-passphrase >/dev/null
+"$CERTAUTHZ_BIN" issue cli-browser laptop-1 \
+    --p12-passphrase-file cli-p12-pass >/dev/null
