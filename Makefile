@@ -72,13 +72,37 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 unit: $(UNIT_BIN) $(UNIT_SAN)
 
-build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(SRC_C) $(SRC_H) $(CLI_LIB_C)
-	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
+# src/ compiled once per flavour into a static library the tests link.
+LIB_C = $(SRC_C) $(CLI_LIB_C)
+LIB_H = $(SRC_H)
+LIB_OBJ = $(patsubst %.c,build/obj/%.o,$(LIB_C))
+LIB_OBJ_SAN = $(patsubst %.c,build/obj-san/%.o,$(LIB_C))
+LIB = build/libcertauthz.a
+LIB_SAN = build/libcertauthz-san.a
 
-build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(SRC_C) $(SRC_H) $(CLI_LIB_C)
+build/obj/%.o: %.c $(LIB_H)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS) -ldl
+	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -c -o $@ $<
+
+build/obj-san/%.o: %.c $(LIB_H)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SAN): $(LIB_OBJ_SAN)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/unit/%: t/unit/%.c $(wildcard t/unit/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< $(LIB) $(APR_LIBS) $(LIBS)
+
+build/unit-san/%: t/unit/%.c $(wildcard t/unit/*.h) t/unit/pool_asan.c $(LIB_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $< t/unit/pool_asan.c $(LIB_SAN) $(APR_LIBS) $(LIBS) -ldl
 
 # Micro-benchmark of one Require decision in src/ (optimised, no sanitizers).
 build/bench/bench_rule: bench/bench_rule.c t/unit/certgen.h $(SRC_C) $(SRC_H)
@@ -114,9 +138,9 @@ ASAN_CLI = build/asan/certauthz
 
 asan: $(ASAN_MODULE) $(ASAN_CLI)
 
-$(ASAN_CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
+$(ASAN_CLI): $(CLI_C) cli/cli.h $(LIB_SAN)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(LIB_SAN) $(APR_LIBS) $(LIBS)
 
 $(ASAN_MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)
@@ -156,7 +180,7 @@ TEST_PKGS = chromium libnss3-tools
 
 test: deps
 	@sh scripts/deps.sh $(TEST_PKGS)
-	@$(MAKE) --no-print-directory all unit asan $(TEST_TOOLS)
+	@$(MAKE) --no-print-directory -j$$(nproc 2>/dev/null || echo 2) all unit asan $(TEST_TOOLS)
 	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
 demo: deps

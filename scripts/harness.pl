@@ -18,6 +18,9 @@ my @memcheck = qw(valgrind -q --error-exitcode=99 --leak-check=full
 my @tests = map { /^memcheck:(.*)/ ? [$_, $_] : $_ } @ARGV;
 my $harness = TAP::Harness->new({
     verbosity => ($ENV{TEST_VERBOSE} ? 1 : 0),
+    # CERTAUTHZ_JOBS=N runs N test programs at once (the unit tests: each
+    # is on its own; the server tests share one server and run in turn).
+    jobs      => ($ENV{CERTAUTHZ_JOBS} || 1),
     lib       => ['t/lib'],
     exec      => sub {
         my ($h, $file) = @_;

@@ -19,11 +19,13 @@ sub logged {
     my $off = -s $log || 0;
     my $emark = error_log_mark();
     my $res = get_response('certauthz_decision', $path, %o);
+    # The line of this request: the one for PATH after the offset (the
+    # line of an earlier request may land after the offset was taken).
     my $line;
     for (1 .. 50) {
         open my $fh, '<', $log or die "$log: $!";
         seek $fh, $off, 0;
-        $line = <$fh>;
+        ($line) = grep { index($_, "$path|") == 0 } <$fh>;
         close $fh;
         last if defined $line;
         select undef, undef, undef, 0.1;

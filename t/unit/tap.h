@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed, tap_planned;
@@ -77,6 +78,14 @@ static inline int done_testing(void)
         return 1;
     }
     return tap_failed ? 1 : 0;
+}
+
+/* How many of n iterations a loop runs: all of them, or a tenth under
+ * valgrind (scripts/harness.pl sets CERTAUTHZ_MEMCHECK), where the point
+ * is memory errors, not coverage, and every instruction costs fifty. */
+static inline int tap_scale(int n)
+{
+    return getenv("CERTAUTHZ_MEMCHECK") != NULL ? (n + 9) / 10 : n;
 }
 
 #endif

@@ -229,7 +229,7 @@ static void many_pairs(void)
 {
     int i, j, all = 1, equal = 0, pairs = 0;
 
-    for (i = 0; i < 400; i++) {
+    for (i = 0; i < tap_scale(400); i++) {
         unsigned pick = (unsigned)rnd(1U << 27);
         X509_NAME *a = variant(pick), *b;
 

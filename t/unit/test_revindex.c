@@ -260,7 +260,7 @@ static void corrupted(void)
     fclose(f);
 
     /* Cut short anywhere, or grown. */
-    for (i = 0; i < 300; i++) {
+    for (i = 0; i < tap_scale(300); i++) {
         size_t cut = i < 200 ? (size_t)i : (size_t)rnd((unsigned)len);
 
         n++;
@@ -294,7 +294,7 @@ static void corrupted(void)
 
     /* Random bytes anywhere, singly and in bursts. */
     n = nref = 0;
-    for (i = 0; i < 1500; i++) {
+    for (i = 0; i < tap_scale(1500); i++) {
         int j, burst = i % 3 == 0 ? 1 + (int)rnd(64) : 1;
         size_t at = rnd((unsigned)len);
 
