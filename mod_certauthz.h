@@ -7,7 +7,8 @@
  *   mod_certauthz_identity.c   the certificate identity of a connection
  *   mod_certauthz_authz.c      the Require cert-* providers, the decision
  *   mod_certauthz_log.c        %{NAME}Z, notes, variables, REMOTE_USER
- *   mod_certauthz_revocation.c revocation sources as the children see them
+ *   mod_certauthz_revocation.c revocation sources: start-up, children's view
+ *   mod_certauthz_loader.c     the loader process
  *   mod_certauthz_status.c     the certauthz-status handler, counters
  */
 #ifndef MOD_CERTAUTHZ_H
@@ -22,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "src/certinfo.h"
+#include "src/loader.h"
 #include "src/logfields.h"
 #include "src/reason.h"
 #include "src/rule.h"
@@ -224,8 +226,17 @@ apr_array_header_t *certauthz_revocation_status(request_rec *r);
 void certauthz_register_revocation_hooks(void);
 
 /* ------------------------------------------------------------------ */
+/* The loader process (mod_certauthz_loader.c)                         */
+
+/* Fork the loader of this configuration generation (post_config). */
+int certauthz_loader_start(apr_pool_t *pconf, server_rec *s,
+                           certauthz_shm_t *table, certauthz_loader_t *ld);
+
+/* ------------------------------------------------------------------ */
 /* Status and counters (mod_certauthz_status.c)                        */
 
+/* The counters of the whole server (shared by its processes). */
+certauthz_counters_t *certauthz_counters(void);
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason);
 void certauthz_register_status_hooks(void);

@@ -1,147 +1,339 @@
 /*
- * mod_certauthz: the revocation sources (INTERFACE §3) as the server's
- * processes use them.
+ * mod_certauthz: the revocation sources (INTERFACE §3) in the server.
  *
- * The sources are loaded by the parent in check_config, which also runs
- * for `httpd -t`, so a bad file fails a configtest exactly as it fails a
- * start.  They live in pconf: children inherit the loaded lists, and
- * re-check the files at most once per interval (src/revocation.c:
- * certauthz_revsrc_acquire).
+ * check_config (which `httpd -t` runs too) loads every file, and every
+ * CertAuthzCRLVerifyCA, so a bad file fails a configtest exactly as it
+ * fails a start; it writes nothing.  post_config (a real start or restart)
+ * publishes those lists as version 1 in the index directory, creates the
+ * sealed source table and starts the loader (mod_certauthz_loader.c), the
+ * one process that checks the files from then on.  Children only read:
+ * child_init maps the version in force, and a request that finds a newer
+ * one published maps it.
+ *
+ * State per configuration generation, in statics: the parent sets it up
+ * before any child or the loader exists, and nothing changes it while they
+ * run (a graceful restart builds the next generation in the parent; the
+ * children of the old one keep what they inherited).
  */
 #include "mod_certauthz.h"
 
+#include "http_core.h"
+#include "http_main.h"
 #include "unixd.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/revocation.h"
+#include "src/crl_verify.h"
+#include "src/loader.h"
+#include "src/revview.h"
 
 #define REVOCATION_DEFAULT_INTERVAL 5
 
-static void revocation_log_request(void *baton, certauthz_revlog_e level,
-                                   const char *msg)
-{
-    request_rec *r = baton;
-    int lvl = level == CERTAUTHZ_REVLOG_ERROR  ? APLOG_ERR
-              : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
-                                               : APLOG_NOTICE;
+/* Where the loader publishes, relative to DefaultRuntimeDir. */
+#define INDEX_DIR "certauthz-index"
 
-    ap_log_error(APLOG_MARK, lvl, 0, r->server, CERTAUTHZ_LOGNO(0100)
-                 "CertAuthzRevocationFile %s", msg);
+/* One source: a file and the CA its CRLs must verify against, shared by
+ * the virtual hosts that name it. */
+typedef struct {
+    unsigned slot;
+    const char *path;
+    const char *verify_ca;
+    int interval;                   /* the shortest of its servers' */
+    int shared_by;                  /* how many servers use it */
+    const char *where;              /* the first directive naming it */
+    certauthz_revlist_t *initial;   /* loaded by check_config */
+    certauthz_revview_t *view;      /* this process's (child_init) */
+} source_t;
+
+/* The generation's sources (source_t *), in slot order. */
+static apr_array_header_t *sources;
+/* The table, the index directory and its owner (the loader's user). */
+static certauthz_shm_t *table;
+static int index_fd = -1;
+static const char *index_dir;
+static uid_t index_owner;
+
+static apr_status_t release_initial(void *data)
+{
+    source_t *src = data;
+
+    if (src->initial != NULL) {
+        certauthz_revlist_release(src->initial);
+        src->initial = NULL;
+    }
+    return APR_SUCCESS;
 }
 
-static void revocation_log_startup(void *baton, certauthz_revlog_e level,
-                                   const char *msg)
+static apr_status_t close_index_dir(void *data)
 {
-    server_rec *s = baton;
-    int lvl = level == CERTAUTHZ_REVLOG_ERROR  ? APLOG_ERR
-              : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
-                                               : APLOG_NOTICE;
-
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | lvl, 0, s, CERTAUTHZ_LOGNO(0101)
-                 "CertAuthzRevocationFile %s", msg);
+    (void)data;
+    if (index_fd >= 0) {
+        close(index_fd);
+        index_fd = -1;
+    }
+    return APR_SUCCESS;
 }
 
-/* The directory of the compiled indexes, writable by the children so that
- * a child reloading a changed file shares its index with the others.  NULL
- * (indexes in anonymous memory) when it cannot be made. */
-static const char *revocation_cache_dir(apr_pool_t *p, server_rec *s)
+static int fatal(server_rec *s, const char *err, const char *where)
 {
-    const char *dir = ap_runtime_dir_relative(p, "certauthz");
-    apr_status_t rv;
-
-    if (dir == NULL) {
-        return NULL;
-    }
-    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, rv, s,
-                     CERTAUTHZ_LOGNO(0102) "cannot create %s; revocation "
-                     "indexes will not be shared between processes", dir);
-        return NULL;
-    }
-    if (geteuid() == 0 && chown(dir, ap_unixd_config.user_id, -1) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, errno, s,
-                     CERTAUTHZ_LOGNO(0103) "cannot give %s to the server's "
-                     "User; lists reloaded by children will not be shared",
-                     dir);
-    }
-    return dir;
+    /* Loading runs after the configuration is read: say which directive
+     * named the file. */
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                 CERTAUTHZ_LOGNO(0104) "%s%s%s%s%s",
+                 strncmp(err, "CertAuthz", 9) == 0 || where == NULL
+                     ? "" : "CertAuthzRevocationFile ",
+                 err, where ? " (" : "", where ? where : "",
+                 where ? ")" : "");
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                    apr_pool_t *ptemp, server_rec *main_s)
 {
-    apr_hash_t *loaded = apr_hash_make(ptemp);
-    const char *cache_dir = NULL;
-    int need_cache = 0;
+    apr_hash_t *seen = apr_hash_make(ptemp);
+    apr_hash_t *cas = apr_hash_make(ptemp);
     server_rec *s;
 
     (void)plog;
-    for (s = main_s; s != NULL && !need_cache; s = s->next) {
-        need_cache = certauthz_srv_conf(s)->revocation_files->nelts > 0;
-    }
-    if (need_cache) {
-        cache_dir = revocation_cache_dir(pconf, main_s);
-    }
+    sources = apr_array_make(pconf, 4, sizeof(source_t *));
+    table = NULL;
     for (s = main_s; s != NULL; s = s->next) {
         certauthz_srv_conf_t *sc = certauthz_srv_conf(s);
+        int interval = sc->check_interval != CERTAUTHZ_UNSET
+                           ? sc->check_interval
+                           : REVOCATION_DEFAULT_INTERVAL;
         int i;
 
+        /* A verify CA is checked even where no CRL needs it yet: the
+         * first CRL that does must not be the one to find it missing. */
+        if (sc->crl_verify_ca != NULL
+            && apr_hash_get(cas, sc->crl_verify_ca, APR_HASH_KEY_STRING)
+                   == NULL) {
+            certauthz_crl_verifier_t *v = NULL;
+            const char *err = certauthz_crl_verifier_open(
+                ptemp, sc->crl_verify_ca, &v);
+
+            if (err != NULL) {
+                return fatal(s, apr_pstrcat(ptemp, "CertAuthzCRLVerifyCA ",
+                                            err, NULL),
+                             NULL);
+            }
+            certauthz_crl_verifier_close(v);
+            apr_hash_set(cas, sc->crl_verify_ca, APR_HASH_KEY_STRING, "");
+        }
         sc->sources = apr_array_make(pconf, sc->revocation_files->nelts,
-                                     sizeof(certauthz_revsrc_t *));
+                                     sizeof(source_t *));
         for (i = 0; i < sc->revocation_files->nelts; i++) {
             const char *path = APR_ARRAY_IDX(sc->revocation_files, i,
                                              const char *);
+            const char *where = APR_ARRAY_IDX(sc->revocation_where, i,
+                                              const char *);
             /* A CRL checked against one CA file is not a CRL checked
              * against another: the verify CA is part of the identity. */
             const char *key = apr_pstrcat(ptemp, path, "\n",
                                           sc->crl_verify_ca, NULL);
-            certauthz_revsrc_t *src = apr_hash_get(loaded, key,
-                                                   APR_HASH_KEY_STRING);
+            source_t *src = apr_hash_get(seen, key, APR_HASH_KEY_STRING);
 
             if (src == NULL) {
                 certauthz_revopts_t opts;
                 const char *err;
 
-                opts.cache_dir = cache_dir;
+                src = apr_pcalloc(pconf, sizeof(*src));
+                src->slot = (unsigned)sources->nelts;
+                src->path = path;
+                src->verify_ca = sc->crl_verify_ca;
+                src->interval = interval;
+                src->where = where;
+                memset(&opts, 0, sizeof(opts));
                 opts.verify_ca = sc->crl_verify_ca;
-                err = certauthz_revsrc_create(pconf, path, &opts,
-                                              revocation_log_startup, s, &src);
+                err = certauthz_revlist_load(pconf, path, &opts,
+                                             &src->initial);
                 if (err != NULL) {
-                    /* Loading runs after the configuration is read, so
-                     * say which directive named the file. */
-                    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0,
-                                 NULL, CERTAUTHZ_LOGNO(0104) "%s%s (%s)",
-                                 strncmp(err, "CertAuthz", 9) == 0
-                                     ? "" : "CertAuthzRevocationFile ",
-                                 err, APR_ARRAY_IDX(sc->revocation_where, i,
-                                                    const char *));
-                    return HTTP_INTERNAL_SERVER_ERROR;
+                    return fatal(s, err, where);
                 }
-                apr_hash_set(loaded, key, APR_HASH_KEY_STRING, src);
+                apr_pool_cleanup_register(pconf, src, release_initial,
+                                          apr_pool_cleanup_null);
+                apr_hash_set(seen, key, APR_HASH_KEY_STRING, src);
+                APR_ARRAY_PUSH(sources, source_t *) = src;
             }
-            APR_ARRAY_PUSH(sc->sources, certauthz_revsrc_t *) = src;
+            else if (interval < src->interval) {
+                /* Checked at the shortest interval of those using it. */
+                src->interval = interval;
+            }
+            src->shared_by++;
+            APR_ARRAY_PUSH(sc->sources, source_t *) = src;
         }
     }
     return OK;
 }
 
 /*
+ * The index directory: made if missing, and in any case owned by us (root,
+ * or the user httpd runs as when not started as root), not a symbolic
+ * link, writable by its owner alone.  Anything else could let the
+ * server's User plant or replace an index: refuse to start.  Files of
+ * other generations are removed (they sit in RAM on a tmpfs).
+ */
+static const char *open_index_dir(apr_pool_t *p, apr_uint64_t generation)
+{
+    const char *dir = ap_runtime_dir_relative(p, INDEX_DIR);
+    char prefix[32];
+    struct stat st;
+    struct dirent *e;
+    DIR *dh;
+    int fd;
+
+    if (dir == NULL) {
+        return "cannot name the index directory under DefaultRuntimeDir";
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        return apr_psprintf(p, "cannot create %s: %s", dir, strerror(errno));
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return apr_psprintf(p, "cannot open %s: %s%s", dir, strerror(errno),
+                            errno == ELOOP ? " (a symbolic link is refused)"
+                                           : "");
+    }
+    if (fstat(fd, &st) != 0 || st.st_uid != geteuid()
+        || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        close(fd);
+        return apr_psprintf(p, "%s must be a directory owned by uid %ld and "
+                            "writable by it alone (it is uid %ld, mode "
+                            "%04o): remove it, and httpd makes it again",
+                            dir, (long)geteuid(), (long)st.st_uid,
+                            (unsigned)(st.st_mode & 07777));
+    }
+    apr_snprintf(prefix, sizeof(prefix), "%016" APR_UINT64_T_HEX_FMT "-",
+                 generation);
+    dh = fdopendir(dup(fd));
+    while (dh != NULL && (e = readdir(dh)) != NULL) {
+        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, 17) != 0) {
+            unlinkat(fd, e->d_name, 0);
+        }
+    }
+    if (dh != NULL) {
+        closedir(dh);
+    }
+    index_fd = fd;
+    index_dir = dir;
+    index_owner = geteuid();
+    return NULL;
+}
+
+static int revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                  apr_pool_t *ptemp, server_rec *main_s)
+{
+    certauthz_loader_src_t *cfg;
+    certauthz_revlist_t **initial;
+    certauthz_loader_t *loader;
+    apr_uint64_t generation;
+    const char *err;
+    int i, n = sources != NULL ? sources->nelts : 0;
+
+    (void)plog;
+    if (n == 0 || ap_state_query(AP_SQ_MAIN_STATE)
+                      == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    /* Unique per start and restart: names this generation's files. */
+    generation = ((apr_uint64_t)apr_time_now() << 16) ^ (apr_uint64_t)getpid();
+    if ((err = open_index_dir(pconf, generation)) != NULL
+        || (err = certauthz_shm_create(pconf, (apr_uint32_t)n, generation,
+                                       &table))
+               != NULL) {
+        return fatal(main_s, apr_pstrcat(ptemp, "revocation: ", err, NULL),
+                     NULL);
+    }
+    apr_pool_cleanup_register(pconf, NULL, close_index_dir,
+                              apr_pool_cleanup_null);
+    cfg = apr_pcalloc(ptemp, sizeof(*cfg) * n);
+    initial = apr_pcalloc(ptemp, sizeof(*initial) * n);
+    for (i = 0; i < n; i++) {
+        source_t *src = APR_ARRAY_IDX(sources, i, source_t *);
+
+        cfg[i].path = src->path;
+        cfg[i].verify_ca = src->verify_ca;
+        cfg[i].interval = src->interval;
+        initial[i] = src->initial;
+    }
+    err = certauthz_loader_create(pconf, certauthz_shm_rw(table), index_fd,
+                                  index_dir, n, cfg, initial, &loader);
+    if (err != NULL) {
+        return fatal(main_s, apr_pstrcat(ptemp, "revocation: ", err, NULL),
+                     NULL);
+    }
+    /* Published: the children map the files, the start-up copies go. */
+    for (i = 0; i < n; i++) {
+        release_initial(APR_ARRAY_IDX(sources, i, source_t *));
+    }
+    return certauthz_loader_start(pconf, main_s, table, loader);
+}
+
+static void view_error(void *baton, const char *msg)
+{
+    source_t *src = baton;
+
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ap_server_conf,
+                 CERTAUTHZ_LOGNO(0105) "CertAuthzRevocationFile %s: %s",
+                 src->path, msg);
+}
+
+static void revocation_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    int i;
+
+    (void)s;
+    for (i = 0; sources != NULL && i < sources->nelts; i++) {
+        source_t *src = APR_ARRAY_IDX(sources, i, source_t *);
+
+        if (table != NULL) {
+            src->view = certauthz_revview_create(
+                pchild, &certauthz_shm_ro(table)->slots[src->slot], index_fd,
+                index_owner, certauthz_shm_ro(table)->generation, src->slot,
+                view_error, src);
+        }
+        else if (src->initial != NULL) {
+            /* No loader (a one-process debugging run that skipped
+             * post_config): the start-up list, for good. */
+            src->view = certauthz_revview_fixed(pchild, src->initial);
+        }
+    }
+}
+
+/* The sum of the versions a server's sources have published: versions
+ * only grow, so the sum is unchanged exactly when each of them is. */
+static apr_uint64_t published_sum(const certauthz_srv_conf_t *sc)
+{
+    apr_uint64_t sum = 0;
+    int i;
+
+    for (i = 0; i < sc->sources->nelts; i++) {
+        source_t *src = APR_ARRAY_IDX(sc->sources, i, source_t *);
+
+        sum += src->view ? certauthz_revview_published(src->view) : 0;
+    }
+    return sum;
+}
+
+/*
  * OK, REVOKED or CRL_STALE for a verified identity on the request's server:
  * a few hash probes per source.  Each list is referenced while it is
- * consulted, so a reload never pulls it from under the lookup.
+ * consulted, so a swap never pulls it from under the lookup.
  *
  * The verdict is kept on the identity and reused while the server is the
- * same, every source still has the same list, no check of a file is due,
- * and the second has not changed (a CRL passing its nextUpdate is seen
- * within a second): the lookups' memory accesses into a large index cost
- * more than their instructions.  The identity may be shared by the streams
- * of an HTTP/2 connection, hence its lock.
+ * same, no source has published a newer version and the second has not
+ * changed (a CRL passing its nextUpdate is seen within a second): the
+ * lookups' memory accesses into a large index cost more than their
+ * instructions.  The identity may be shared by the streams of an HTTP/2
+ * connection, hence its lock.
  */
 certauthz_reason_e certauthz_revocation_reason(request_rec *r,
                                                certauthz_ident_t *id)
@@ -151,7 +343,7 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
     apr_uint64_t stamp = 0;
     apr_time_t now;
     apr_int64_t sec;
-    int i, n, interval, fresh = 1;
+    int i, n;
 
     if (sc->sources == NULL || sc->sources->nelts == 0) {
         return reason;
@@ -159,18 +351,9 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
     n = sc->sources->nelts;
     now = apr_time_now();
     sec = (apr_int64_t)apr_time_sec(now);
-    /* Generations only grow, so their sum is unchanged exactly when each
-     * of them is. */
-    for (i = 0; i < n; i++) {
-        certauthz_revsrc_t *src = APR_ARRAY_IDX(sc->sources, i,
-                                                certauthz_revsrc_t *);
-        apr_uint64_t gen = certauthz_revsrc_generation(src);
-
-        stamp += gen;
-        fresh = fresh && certauthz_revsrc_unchanged(src, now, gen);
-    }
+    stamp = published_sum(sc);
     apr_thread_mutex_lock(id->rev_lock);
-    if (fresh && id->rev_sc == (const void *)sc && id->rev_sec == sec
+    if (id->rev_sc == (const void *)sc && id->rev_sec == sec
         && id->rev_stamp == stamp) {
         reason = id->rev_reason;
         apr_thread_mutex_unlock(id->rev_lock);
@@ -178,27 +361,28 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
     }
     apr_thread_mutex_unlock(id->rev_lock);
 
-    interval = sc->check_interval != CERTAUTHZ_UNSET
-                   ? sc->check_interval
-                   : REVOCATION_DEFAULT_INTERVAL;
     stamp = 0;
     for (i = 0; i < n; i++) {
-        certauthz_revsrc_t *src = APR_ARRAY_IDX(sc->sources, i,
-                                                certauthz_revsrc_t *);
-        /* Read before acquiring: a list swapped in meanwhile only makes
-         * the next request look again. */
-        apr_uint64_t gen = certauthz_revsrc_generation(src);
-        certauthz_revlist_t *list = certauthz_revsrc_acquire(
-            src, now, interval, revocation_log_request, r);
+        source_t *src = APR_ARRAY_IDX(sc->sources, i, source_t *);
+        apr_uint64_t version = 0;
+        certauthz_revlist_t *list = src->view != NULL
+                                        ? certauthz_revview_acquire(src->view,
+                                                                    &version)
+                                        : NULL;
         certauthz_reason_e got;
 
+        if (list == NULL) {
+            /* No version could be mapped: fail closed. */
+            reason = CERTAUTHZ_REASON_REVOKED;
+            continue;
+        }
         got = certauthz_revlist_check(list, id->cert, now,
                                       sc->stale_deny == 1);
         certauthz_revlist_release(list);
         if (got > reason) {
             reason = got;
         }
-        stamp += gen;
+        stamp += version;
     }
     apr_thread_mutex_lock(id->rev_lock);
     id->rev_sc = sc;
@@ -218,11 +402,45 @@ apr_array_header_t *certauthz_revocation_status(request_rec *r)
     apr_time_t now = apr_time_now();
 
     for (i = 0; i < n; i++) {
+        source_t *src = APR_ARRAY_IDX(sc->sources, i, source_t *);
         certauthz_revinfo_t *info = apr_array_push(out);
+        certauthz_slot_view_t st;
 
-        certauthz_revsrc_info(APR_ARRAY_IDX(sc->sources, i,
-                                            certauthz_revsrc_t *),
-                              r->pool, now, info);
+        memset(info, 0, sizeof(*info));
+        info->path = src->path;
+        info->shared_by = src->shared_by;
+        if (src->view == NULL) {
+            continue;
+        }
+        info->held = certauthz_revview_held(src->view);
+        if (certauthz_revview_status(src->view, &st)) {
+            info->version = st.version;
+            info->format = apr_pstrdup(r->pool, st.format);
+            info->entries = (apr_size_t)st.entries;
+            info->loaded = st.loaded;
+            info->mtime = st.mtime;
+            info->next_update = st.next_update;
+            info->failures = st.failures;
+            info->error_time = st.error_time;
+            info->last_error = st.last_error[0]
+                                   ? apr_pstrdup(r->pool, st.last_error)
+                                   : NULL;
+        }
+        else {
+            certauthz_revlist_t *l = certauthz_revview_acquire(src->view,
+                                                               NULL);
+
+            info->version = info->held;
+            if (l != NULL) {
+                info->format = certauthz_revlist_format(l);
+                info->entries = certauthz_revlist_entries(l);
+                info->loaded = certauthz_revlist_loaded(l);
+                info->mtime = certauthz_revlist_mtime(l);
+                info->next_update = certauthz_revlist_next_update(l);
+                certauthz_revlist_release(l);
+            }
+        }
+        info->stale = info->next_update != 0 && now > info->next_update;
     }
     return out;
 }
@@ -230,4 +448,6 @@ apr_array_header_t *certauthz_revocation_status(request_rec *r)
 void certauthz_register_revocation_hooks(void)
 {
     ap_hook_check_config(revocation_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(revocation_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(revocation_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }

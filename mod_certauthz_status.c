@@ -4,18 +4,28 @@
  */
 #include "mod_certauthz.h"
 
+#include "http_core.h"
 #include "http_protocol.h"
 
-#include "apr_atomic.h"
-
+#include <errno.h>
 #include <unistd.h>
 
 #include "src/status.h"
 
-/* This process's decisions by reason (index certauthz_reason_e).
- * Process-global on purpose: the page reports what this process decided.
- * Updated with atomic increments, so threads need no lock. */
-static volatile apr_uint64_t decision_counts[CERTAUTHZ_REASON_COUNT];
+/*
+ * The counters of every process of the server: shared memory mapped by
+ * the parent on its first real start, before any child exists, and kept
+ * for the parent's lifetime (a graceful restart does not reset them, as
+ * it does not reset the scoreboard).  Until then (and in a process that
+ * never got them, such as `httpd -t`) a private block stands in.
+ */
+static certauthz_counters_t *counters;
+static certauthz_counters_t private_counters;
+
+certauthz_counters_t *certauthz_counters(void)
+{
+    return counters != NULL ? counters : &private_counters;
+}
 
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason)
@@ -23,15 +33,35 @@ void certauthz_count_decision(certauthz_decision_e decision,
     if (decision == CERTAUTHZ_DECISION_GRANTED) {
         reason = CERTAUTHZ_REASON_OK;
     }
-    if ((int)reason >= 0 && reason < CERTAUTHZ_REASON_COUNT) {
-        apr_atomic_inc64(&decision_counts[reason]);
+    if ((int)decision >= 0 && decision < CERTAUTHZ_DECISION_COUNT
+        && (int)reason >= 0 && reason < CERTAUTHZ_REASON_COUNT) {
+        certauthz_count(&certauthz_counters()->decisions[decision][reason]);
     }
+}
+
+static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (counters == NULL
+        && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        counters = certauthz_counters_create();
+        if (counters == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, errno, s,
+                         CERTAUTHZ_LOGNO(0120) "cannot map the shared "
+                         "decision counters; each process counts its own");
+        }
+    }
+    return OK;
 }
 
 static int status_handler(request_rec *r)
 {
     apr_uint64_t counts[CERTAUTHZ_REASON_COUNT];
-    int i;
+    certauthz_counters_t *c = certauthz_counters();
+    int d, i;
 
     if (r->handler == NULL || strcmp(r->handler, "certauthz-status") != 0) {
         return DECLINED;
@@ -40,8 +70,15 @@ static int status_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
+    /* Requests decided by enforcing cert-* lines, by reason, summed over
+     * the server's processes. */
     for (i = 0; i < CERTAUTHZ_REASON_COUNT; i++) {
-        counts[i] = apr_atomic_read64(&decision_counts[i]);
+        counts[i] = 0;
+        for (d = CERTAUTHZ_DECISION_GRANTED; d <= CERTAUTHZ_DECISION_DENIED;
+             d++) {
+            counts[i] += __atomic_load_n(&c->decisions[d][i],
+                                         __ATOMIC_RELAXED);
+        }
     }
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -57,5 +94,6 @@ static int status_handler(request_rec *r)
 
 void certauthz_register_status_hooks(void)
 {
+    ap_hook_post_config(status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -24,7 +24,7 @@ static certauthz_revlist_t *lookup_list;
 static certauthz_cert_t *lookup_certs;
 static apr_time_t lookup_now;
 
-static const certauthz_revopts_t no_cache = {NULL, NULL};
+static const certauthz_revopts_t no_cache = {NULL};
 
 static const char *setup_load(apr_pool_t *p, const char *dir, long entries,
                               const char *name)

@@ -28,7 +28,7 @@ static void remove_file(void)
 /* A real index to mutate: a list with serials and a fingerprint. */
 static void make_good(apr_pool_t *p)
 {
-    certauthz_revopts_t opts = {NULL, NULL};
+    certauthz_revopts_t opts = {NULL};
     certauthz_revlist_t *l = NULL;
     char text[256];
     int fd;

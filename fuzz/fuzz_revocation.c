@@ -25,7 +25,7 @@ static void remove_file(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = fuzz_pool();
-    certauthz_revopts_t opts = {NULL, NULL};
+    certauthz_revopts_t opts = {NULL};
     certauthz_revlist_t *list = NULL;
     const char *err;
     int i;

@@ -17,6 +17,8 @@ void certauthz_filesig_of(const struct stat *st, certauthz_filesig_t *sig)
     sig->size = (uint64_t)st->st_size;
     sig->mtime_sec = (int64_t)st->st_mtim.tv_sec;
     sig->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+    sig->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+    sig->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
 }
 
 int certauthz_filesig_same(const certauthz_filesig_t *a,
@@ -29,7 +31,8 @@ int certauthz_filesig_same(const certauthz_filesig_t *a,
         return a->err == b->err;
     }
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size
-           && a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+           && a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec
+           && a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
 apr_time_t certauthz_filesig_mtime(const certauthz_filesig_t *sig)

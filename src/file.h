@@ -23,6 +23,9 @@ typedef struct {
     int err;
     uint64_t dev, ino, size;
     int64_t mtime_sec, mtime_nsec;
+    /* The inode change time too: a file rewritten in place to the same
+     * size, its mtime put back, still changes it. */
+    int64_t ctime_sec, ctime_nsec;
 } certauthz_filesig_t;
 
 void certauthz_filesig_of(const struct stat *st, certauthz_filesig_t *sig);

@@ -449,11 +449,6 @@ apr_time_t certauthz_revlist_loaded(const certauthz_revlist_t *l)
     return l->loaded;
 }
 
-int certauthz_revlist_is_file_backed(const certauthz_revlist_t *l)
-{
-    return l->index_path != NULL;
-}
-
 void certauthz_revlist_ref(certauthz_revlist_t *l)
 {
     __atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
@@ -463,7 +458,6 @@ void certauthz_revlist_release(certauthz_revlist_t *l)
 {
     if (l != NULL && __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         munmap(l->map, l->map_len);
-        free(l->index_path);
         free(l);
     }
 }

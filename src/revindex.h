@@ -101,7 +101,6 @@ struct certauthz_revlist {
     const certauthz_revissuer_t *issuers;
     const certauthz_revslot_t *slots;
     const unsigned char *arena;
-    char *index_path;           /* malloc'd: the cache file mapped, or NULL */
     certauthz_filesig_t sig;    /* of the source file */
     apr_time_t loaded;
 };

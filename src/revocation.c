@@ -1,12 +1,10 @@
 /*
  * revocation: loading a revocation file into a list (the format told by
- * the content, read by the parser of that format, compiled into an index),
- * optionally through the cache directory of compiled indexes.
+ * the content, read by the parser of that format, compiled into an index).
  */
 #include "revocation.h"
 #include "crl_verify.h"
 #include "pem.h"
-#include "revcache.h"
 #include "revparse.h"
 
 #include <string.h>
@@ -83,10 +81,9 @@ static const char *load(apr_pool_t *p, const char *path,
     certauthz_revbuild_t b;
     certauthz_crl_verifier_t *v = NULL;
     certauthz_filesig_t sig;
-    certauthz_revlist_t *l = NULL, *m;
+    certauthz_revlist_t *l = NULL;
     struct stat st;
     const char *err;
-    char *name = NULL;
     int fd;
 
     *retry = 0;
@@ -95,15 +92,6 @@ static const char *load(apr_pool_t *p, const char *path,
         return err;
     }
     certauthz_filesig_of(&st, &sig);
-    if (opts->cache_dir != NULL
-        && (name = certauthz_revcache_name(opts->cache_dir, path, opts, &sig))
-               != NULL
-        && (l = certauthz_revcache_map(name, &sig)) != NULL) {
-        close(fd);
-        free(name);
-        *out = l;
-        return NULL;
-    }
     err = certauthz_file_read(p, path, fd, &st, &data, retry);
     close(fd);
     if (err == NULL && opts->verify_ca != NULL) {
@@ -122,14 +110,7 @@ static const char *load(apr_pool_t *p, const char *path,
         err = apr_psprintf(p, "%s: out of memory while loading", path);
     }
     if (err != NULL) {
-        free(name);
         return err;
-    }
-    /* Shared through the cache directory when it can be written; kept in
-     * anonymous memory otherwise. */
-    if (name != NULL && (m = certauthz_revcache_store(l, name)) != NULL) {
-        certauthz_revlist_release(l);
-        l = m;
     }
     *out = l;
     return NULL;

@@ -14,10 +14,10 @@
  * honoured and which are refused), signatures checked by
  * src/crl_verify.c.
  *
- * A list (certauthz_revlist_t) is immutable and reference counted.  A source
- * (certauthz_revsrc_t, src/revsrc.c) owns the current list of one file and
- * replaces it when the file changes; a request holds a reference to the
- * list it started with for as long as it runs.
+ * A list (certauthz_revlist_t) is immutable and reference counted: a
+ * request holds a reference to the list it started with for as long as it
+ * runs.  Which version of a file is in force is the loader's business
+ * (src/loader.h); a server process's view of it is src/revview.h.
  */
 #ifndef CERTAUTHZ_REVOCATION_H
 #define CERTAUTHZ_REVOCATION_H
@@ -31,7 +31,6 @@
 #include "reason.h"
 
 typedef struct certauthz_revlist certauthz_revlist_t;
-typedef struct certauthz_revsrc certauthz_revsrc_t;
 
 /* What the status page shows of one source. */
 typedef struct {
@@ -43,14 +42,15 @@ typedef struct {
     apr_time_t next_update;     /* earliest CRL nextUpdate, 0 if none */
     int stale;                  /* a CRL of the list is past nextUpdate */
     const char *last_error;     /* the failed reload since, NULL if none */
+    apr_time_t error_time;      /* when it failed */
+    apr_uint64_t failures;      /* reloads that failed, ever */
+    apr_uint64_t version;       /* the version in force everywhere */
+    apr_uint64_t held;          /* the version this process uses */
+    int shared_by;              /* virtual hosts using the source */
 } certauthz_revinfo_t;
 
 /* How a list is loaded. */
 typedef struct {
-    /* Directory for the compiled indexes, or NULL: the index then lives in
-     * anonymous memory (shared with children forked after the load, private
-     * to a process that reloads), and nothing is written anywhere. */
-    const char *cache_dir;
     /* PEM file of CA certificates that every CRL's signature must verify
      * against, or NULL. */
     const char *verify_ca;
@@ -123,40 +123,5 @@ int certauthz_revlist_stale(const certauthz_revlist_t *list, apr_time_t now);
 apr_time_t certauthz_revlist_mtime(const certauthz_revlist_t *list);
 /* When this process loaded or mapped it. */
 apr_time_t certauthz_revlist_loaded(const certauthz_revlist_t *list);
-/* 1 when the index is a shared mapping of a file in the cache directory. */
-int certauthz_revlist_is_file_backed(const certauthz_revlist_t *list);
-
-/* Create a source and load its file now (start-up: a failure is fatal and
- * returned as for certauthz_revlist_load; a stale CRL is warned about
- * through log).  The source lives as long as p. */
-const char *certauthz_revsrc_create(apr_pool_t *p, const char *path,
-                                    const certauthz_revopts_t *opts,
-                                    certauthz_revlog_fn *log, void *baton,
-                                    certauthz_revsrc_t **out);
-
-/* The current list, with a reference the caller releases.  At most once per
- * `interval` (seconds) the calling thread first checks the file and, if it
- * changed and has been stable for a second, loads it aside and swaps it in;
- * other threads meanwhile keep using the current list.  A failed reload
- * keeps the current list and is reported once per change of the file. */
-certauthz_revlist_t *certauthz_revsrc_acquire(certauthz_revsrc_t *src,
-                                              apr_time_t now, int interval,
-                                              certauthz_revlog_fn *log,
-                                              void *baton);
-
-/* The generation of a source's current list: it changes whenever another
- * list replaces it.  Read it before certauthz_revsrc_acquire: a result
- * computed from the acquired list then holds for that generation. */
-apr_uint64_t certauthz_revsrc_generation(const certauthz_revsrc_t *src);
-
-/* Whether a result computed at `generation` still holds at `now`: the list
- * was not replaced since, and no check of the file is due (a due check must
- * go through certauthz_revsrc_acquire).  Takes no lock. */
-int certauthz_revsrc_unchanged(const certauthz_revsrc_t *src, apr_time_t now,
-                               apr_uint64_t generation);
-
-/* The status of a source at `now`, allocated from p. */
-void certauthz_revsrc_info(certauthz_revsrc_t *src, apr_pool_t *p,
-                           apr_time_t now, certauthz_revinfo_t *info);
 
 #endif

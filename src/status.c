@@ -44,12 +44,17 @@ const char *certauthz_status_json(apr_pool_t *p,
             p,
             "%s{\"path\": %s, \"format\": %s, \"entries\": %" APR_SIZE_T_FMT
             ", \"loaded\": %s, \"mtime\": %s, \"next_update\": %s"
-            ", \"stale\": %s, \"last_error\": %s}",
+            ", \"stale\": %s, \"last_error\": %s, \"error_time\": %s"
+            ", \"reload_failures\": %" APR_UINT64_T_FMT
+            ", \"version\": %" APR_UINT64_T_FMT
+            ", \"version_here\": %" APR_UINT64_T_FMT
+            ", \"shared_by\": %d}",
             i ? ", " : "", json_str_or_null(p, s->path),
             json_str_or_null(p, s->format), s->entries,
             json_time(p, s->loaded), json_time(p, s->mtime),
             json_time(p, s->next_update), s->stale ? "true" : "false",
-            json_str_or_null(p, s->last_error));
+            json_str_or_null(p, s->last_error), json_time(p, s->error_time),
+            s->failures, s->version, s->held, s->shared_by);
     }
     APR_ARRAY_PUSH(parts, const char *) = "], \"decisions\": {";
     for (i = CERTAUTHZ_REASON_OK; i < CERTAUTHZ_REASON_COUNT; i++) {

@@ -16,7 +16,7 @@
 static apr_pool_t *p;
 static char dir[64];
 static revgen_ca_t ca1, ca2, ca3;
-static certauthz_revopts_t plain = {NULL, NULL}, verified = {NULL, NULL};
+static certauthz_revopts_t plain = {NULL}, verified = {NULL};
 
 #define REVOKED CERTAUTHZ_REASON_REVOKED
 #define OK_ CERTAUTHZ_REASON_OK

@@ -1,5 +1,5 @@
 /* Hostile revocation files (issue 7): a directory, a FIFO, a device, 100 MB
- * of garbage, and a symlink swapped under a running source.  None may hang
+ * of garbage, and a symlink swapped under a running loader.  None may hang
  * a loader, and a failed reload keeps the last good list. */
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "src/revocation.h"
+#include "t/unit/loaderkit.h"
 #include "t/unit/certgen.h"
 #include "t/unit/tap.h"
 
 static apr_pool_t *p;
 static char dir[64];
-static int errors;
 static const char *step = "";
 
 static const char *tpath(const char *name)
@@ -42,14 +42,6 @@ static void guard(const char *what)
     alarm(20);
 }
 
-static void logcb(void *baton, certauthz_revlog_e level, const char *msg)
-{
-    (void)baton;
-    if (level == CERTAUTHZ_REVLOG_ERROR) {
-        errors++;
-    }
-    (void)msg;
-}
 
 /* Write text as a file aged 10 s (past the one-second stability rule). */
 static const char *aged(const char *name, const char *text)
@@ -140,15 +132,14 @@ int main(void)
     /* Under valgrind (`make memcheck`, scripts/harness.pl) the point is
      * memory errors, not size: 8 MB files keep it quick. */
     off_t big = (getenv("CERTAUTHZ_MEMCHECK") ? 8 : 100) << 20;
-    certauthz_revopts_t opts = {NULL, NULL};
+    certauthz_revopts_t opts = {NULL};
     certauthz_revlist_t *l = NULL;
-    certauthz_revsrc_t *src = NULL;
+    kit_t kit;
     certauthz_cert_t *cert = NULL;
     X509_NAME *n = X509_NAME_new();
     static const unsigned char serial[] = {0x10, 0x01};
     const char *err, *path;
     struct timeval t0;
-    apr_time_t now;
     X509 *x;
 
     apr_initialize();
@@ -207,26 +198,20 @@ int main(void)
     unlink(tpath("random"));
     unlink(tpath("tail"));
 
-    /* A symlink swapped under a running source. */
+    /* A symlink swapped under a running loader. */
     aged("revokes", "1001\n");
     aged("empty", "# nothing revoked\n");
     swap_link("revokes");
     guard("a source on a symlink");
-    err = certauthz_revsrc_create(p, tpath("cur"), &opts, logcb, NULL, &src);
+    err = kit_start(&kit, p, tpath("cur"), NULL, 1, tpath("index"));
     ok(err == NULL, "a source can be a symlink (%s)", err ? err : "ok");
     if (err != NULL) {
         return done_testing();
     }
-    now = apr_time_now();
 #define CHECK(expect, msg)                                                   \
     do {                                                                     \
-        now += apr_time_from_sec(2);                                         \
-        l = certauthz_revsrc_acquire(src, now, 0, logcb, NULL);              \
-        ok(l != NULL && certauthz_revlist_check(l, cert, now, 0) == (expect), \
-           msg);                                                             \
-        if (l != NULL) {                                                     \
-            certauthz_revlist_release(l);                                    \
-        }                                                                    \
+        kit_run(&kit, 2.5);                                                  \
+        ok(kit_check(&kit, cert) == (expect), msg);                          \
     } while (0)
 
     CHECK(CERTAUTHZ_REASON_REVOKED, "through the symlink: revoked");
@@ -236,14 +221,14 @@ int main(void)
     swap_link("revokes");
     CHECK(CERTAUTHZ_REASON_REVOKED, "swapped back: revoked again");
 
-    errors = 0;
+    kit.errors = 0;
     swap_link("missing");
     guard("a dangling symlink");
     CHECK(CERTAUTHZ_REASON_REVOKED,
           "a dangling symlink keeps the last good list");
-    ok(errors == 1, "...and logs one error (%d)", errors);
+    ok(kit.errors == 1, "...and logs one error (%d)", kit.errors);
     CHECK(CERTAUTHZ_REASON_REVOKED, "...still, on the next check");
-    ok(errors == 1, "...without logging it again (%d)", errors);
+    ok(kit.errors == 1, "...without logging it again (%d)", kit.errors);
 
     swap_link(dir);
     guard("a symlink to a directory");
@@ -256,6 +241,7 @@ int main(void)
     swap_link("empty");
     guard("the symlink swapped to a good list after failures");
     CHECK(CERTAUTHZ_REASON_OK, "and a good file after them is loaded");
+    kit_stop(&kit);
     alarm(0);
 
     unlink(tpath("cur"));
@@ -263,6 +249,9 @@ int main(void)
     unlink(tpath("revokes"));
     unlink(tpath("empty"));
     unlink(tpath(".tmp"));
+    if (system(apr_pstrcat(p, "rm -rf ", tpath("index"), NULL)) != 0) {
+        printf("# could not remove the index directory\n");
+    }
     rmdir(dir);
     return done_testing();
 }

@@ -27,7 +27,7 @@
 static apr_pool_t *p;
 static char dir[64];
 static revgen_ca_t ca1, ca2;
-static certauthz_revopts_t plain = {NULL, NULL};
+static certauthz_revopts_t plain = {NULL};
 
 /* Certificates every check runs over: listed and unlisted serials of
  * both CAs and of no CRL issuer, and a fingerprint entry's certificate. */

@@ -67,7 +67,7 @@ static const certauthz_cert_t *cert(const ca_t *ca, long serial)
     return revgen_cert(p, ca != NULL ? ca->name : NULL, serial);
 }
 
-static certauthz_revopts_t no_cache = {NULL, NULL};
+static certauthz_revopts_t no_cache = {NULL};
 
 static certauthz_reason_e check_file(const char *path,
                                      const certauthz_revopts_t *o,
@@ -106,23 +106,6 @@ static int contains(const char *s, const char *needle)
 #define OK_ CERTAUTHZ_REASON_OK
 #define STALE CERTAUTHZ_REASON_CRL_STALE
 
-static int logged_errors, logged_notices, logged_warnings;
-static char last_log[2048];
-
-static void logcb(void *baton, certauthz_revlog_e level, const char *msg)
-{
-    (void)baton;
-    if (level == CERTAUTHZ_REVLOG_ERROR) {
-        logged_errors++;
-    }
-    else if (level == CERTAUTHZ_REVLOG_NOTICE) {
-        logged_notices++;
-    }
-    else {
-        logged_warnings++;
-    }
-    snprintf(last_log, sizeof(last_log), "%s", msg);
-}
 
 static void test_list(ca_t *ca1, ca_t *ca2)
 {
@@ -322,7 +305,7 @@ static void test_verify(ca_t *ca1, ca_t *ca2)
     const char *gpath = put("good.pem", gp, n, 10), *bpath, *opath, *err;
     unsigned char *bd = crl_der(bad, &n);
     char *op;
-    certauthz_revopts_t o = {NULL, NULL};
+    certauthz_revopts_t o = {NULL};
     BIO *b = BIO_new_file(tpath("ca1.pem"), "w");
 
     PEM_write_bio_X509(b, ca1->cert);
@@ -357,9 +340,8 @@ static void test_stale(ca_t *ca1, ca_t *ca2)
     size_t n;
     char *pem = crl_pem(crl, &n);
     const char *path = put("stale.pem", pem, n, 10);
-    certauthz_revsrc_t *src;
-    certauthz_revinfo_t info;
-    certauthz_revopts_t o = {NULL, NULL};
+    certauthz_revlist_t *l;
+    certauthz_revopts_t o = {NULL};
 
     ok(check_file(path, &no_cache, cert(ca1, 0x5002), 0) == OK_,
        "stale CRL under warn: an unlisted certificate passes");
@@ -371,242 +353,20 @@ static void test_stale(ca_t *ca1, ca_t *ca2)
        "stale CRL under deny: revoked beats crl-stale");
     ok(check_file(path, &no_cache, cert(ca2, 0x5002), 1) == OK_,
        "stale CRL under deny: other issuers are untouched");
-    logged_warnings = 0;
-    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
-       "stale CRL: a source loads it");
-    ok(logged_warnings == 1 && contains(last_log, "nextUpdate"),
-       "stale CRL: a warning is logged at load (%s)", last_log);
-    certauthz_revlist_release(
-        certauthz_revsrc_acquire(src, apr_time_now(), 0, logcb, NULL));
-    ok(logged_warnings == 1, "stale CRL: warned once per load, not per use");
-    certauthz_revsrc_info(src, p, apr_time_now(), &info);
-    ok(info.stale && info.next_update != 0 && info.entries == 1,
-       "stale CRL: the status shows it stale with its nextUpdate");
+    ok(certauthz_revlist_load(p, path, &o, &l) == NULL
+           && certauthz_revlist_stale(l, apr_time_now())
+           && certauthz_revlist_next_update(l) != 0
+           && certauthz_revlist_entries(l) == 1,
+       "stale CRL: the list knows it is stale, and its nextUpdate");
+    certauthz_revlist_release(l);
     X509_CRL_free(crl);
 }
 
-static int count_idx(const char *d)
-{
-    DIR *dh = opendir(d);
-    struct dirent *e;
-    int n = 0;
 
-    while (dh && (e = readdir(dh)) != NULL) {
-        n += strstr(e->d_name, ".idx") != NULL
-             && strchr(e->d_name, 'X') == NULL;
-    }
-    if (dh) {
-        closedir(dh);
-    }
-    return n;
-}
 
-static void test_index_cache(void)
-{
-    const char *cdir = tpath("cache");
-    certauthz_revopts_t o = {NULL, NULL};
-    certauthz_revlist_t *a, *b;
-    char *big;
-    size_t i, k = 0, n = (size_t)tap_scale(100000);
-    int all = 1, none = 1;
-    const char *path;
-
-    mkdir(cdir, 0755);
-    o.cache_dir = cdir;
-    big = malloc(n * 12);
-    for (i = 0; i < n; i++) {
-        k += (size_t)sprintf(big + k, "%lx\n", (unsigned long)(i * 7 + 3));
-    }
-    path = put("big.txt", big, k, 10);
-    free(big);
-    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
-           && certauthz_revlist_is_file_backed(a),
-       "index: a list with a cache directory is a shared file mapping");
-    ok(count_idx(cdir) == 1, "index: one compiled index in the directory");
-    ok(certauthz_revlist_entries(a) == n, "index: every entry of a long list");
-    ok(certauthz_revlist_load(p, path, &o, &b) == NULL
-           && certauthz_revlist_is_file_backed(b) && count_idx(cdir) == 1,
-       "index: loading the same version again maps the same index");
-    for (i = 0; i < n; i += 97) {
-        all &= certauthz_revlist_check(b, cert(NULL, (long)(i * 7 + 3)),
-                                       0, 0) == REVOKED;
-        none &= certauthz_revlist_check(b, cert(NULL, (long)(i * 7 + 4)),
-                                        0, 0) == OK_;
-    }
-    ok(all, "index: every listed serial is found");
-    ok(none, "index: no unlisted serial is found");
-    certauthz_revlist_release(a);
-    certauthz_revlist_release(b);
-
-    /* A corrupt index in the cache is not trusted: the source is parsed
-     * again. */
-    {
-        DIR *dh = opendir(cdir);
-        struct dirent *e;
-
-        while ((e = readdir(dh)) != NULL) {
-            if (strstr(e->d_name, ".idx")) {
-                const char *f = apr_pstrcat(p, cdir, "/", e->d_name, NULL);
-
-                truncate(f, 200);
-            }
-        }
-        closedir(dh);
-    }
-    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
-           && certauthz_revlist_check(a, cert(NULL, 3), 0, 0) == REVOKED,
-       "index: a truncated cached index is rebuilt, not trusted");
-    certauthz_revlist_release(a);
-
-    o.cache_dir = tpath("no/such/dir");
-    ok(certauthz_revlist_load(p, path, &o, &a) == NULL
-           && !certauthz_revlist_is_file_backed(a)
-           && certauthz_revlist_check(a, cert(NULL, 3), 0, 0) == REVOKED,
-       "index: an unusable cache directory falls back to private memory");
-    certauthz_revlist_release(a);
-}
-
-static void test_reload(ca_t *ca1)
-{
-    certauthz_revopts_t o = {NULL, NULL};
-    certauthz_revsrc_t *src;
-    certauthz_revlist_t *held, *l;
-    certauthz_revinfo_t info;
-    const char *path = puts_("reload.txt", "1001\n");
-    apr_time_t now;
-    apr_uint64_t gen;
-
-    o.cache_dir = tpath("cache");
-    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
-       "reload: source created");
-    gen = certauthz_revsrc_generation(src);
-    held = certauthz_revsrc_acquire(src, apr_time_now(), 1, logcb, NULL);
-
-    puts_("reload.txt", "1002\n");
-    now = apr_time_now();
-    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == REVOKED,
-       "reload: within the interval the file is not looked at");
-    certauthz_revlist_release(l);
-    ok(certauthz_revsrc_unchanged(src, now, gen),
-       "reload: within the interval a verdict on the list still holds");
-    ok(!certauthz_revsrc_unchanged(src, now + apr_time_from_sec(2), gen),
-       "reload: once a check of the file is due, it no longer does");
-
-    logged_notices = 0;
-    now += apr_time_from_sec(2);
-    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
-    ok(certauthz_revsrc_generation(src) != gen
-           && !certauthz_revsrc_unchanged(src, now, gen),
-       "reload: a swapped-in list has a new generation; verdicts on the "
-       "old one no longer hold");
-    gen = certauthz_revsrc_generation(src);
-    ok(certauthz_revsrc_unchanged(src, now, gen),
-       "reload: ...and verdicts on the new one do");
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
-           && certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == OK_,
-       "reload: after the interval a renamed file is swapped in");
-    ok(logged_notices == 1 && contains(last_log, "reloaded"),
-       "reload: the reload is logged (%s)", last_log);
-    certauthz_revlist_release(l);
-    ok(certauthz_revlist_check(held, cert(ca1, 0x1001), now, 0) == REVOKED,
-       "reload: a request holding the old list keeps it intact");
-    certauthz_revlist_release(held);
-
-    logged_errors = 0;
-    puts_("reload.txt", "1003\nnot-a-serial\n");
-    now += apr_time_from_sec(2);
-    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
-    ok(certauthz_revsrc_generation(src) == gen,
-       "reload: a malformed file leaves the generation as it was");
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
-           && certauthz_revlist_check(l, cert(ca1, 0x1003), now, 0) == OK_,
-       "reload: a malformed file keeps the last good list");
-    ok(logged_errors == 1 && contains(last_log, "line 2")
-           && contains(last_log, "keeping the last good list"),
-       "reload: the failure is logged with its line (%s)", last_log);
-    certauthz_revlist_release(l);
-    now += apr_time_from_sec(2);
-    certauthz_revlist_release(
-        certauthz_revsrc_acquire(src, now, 1, logcb, NULL));
-    ok(logged_errors == 1, "reload: the same bad file is reported once");
-    certauthz_revsrc_info(src, p, now, &info);
-    ok(contains(info.last_error, "line 2") && info.entries == 1,
-       "reload: the status keeps the error and the good list's count");
-
-    unlink(path);
-    now += apr_time_from_sec(2);
-    l = certauthz_revsrc_acquire(src, now, 1, logcb, NULL);
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
-           && logged_errors == 2 && contains(last_log, "cannot read"),
-       "reload: a removed file keeps the last good list, logged (%s)",
-       last_log);
-    certauthz_revlist_release(l);
-
-    /* Back, written just now: not stable for a second yet.  (A fresh
-     * source, as the clock of the one above ran ahead.) */
-    put("reload.txt", "1001\n", 5, 10);
-    ok(certauthz_revsrc_create(p, path, &o, logcb, NULL, &src) == NULL,
-       "reload: a second source on the same file");
-    put("reload.txt", "1004\n", 5, 0);
-    {
-        certauthz_revlist_t *l2;
-
-        now = apr_time_now();
-        l = certauthz_revsrc_acquire(src, now, 0, logcb, NULL);
-        ok(certauthz_revlist_check(l, cert(ca1, 0x1004), now, 0) == OK_,
-           "reload: a file modified less than a second ago is not loaded");
-        certauthz_revlist_release(l);
-        now += apr_time_from_msec(1100);
-        l2 = certauthz_revsrc_acquire(src, now, 0, logcb, NULL);
-        ok(certauthz_revlist_check(l2, cert(ca1, 0x1004), now, 0) == REVOKED,
-           "reload: once stable for a second it is loaded (%s)", last_log);
-        certauthz_revlist_release(l2);
-    }
-    certauthz_revsrc_info(src, p, now, &info);
-    ok(info.last_error == NULL && strcmp(info.format, "list") == 0,
-       "reload: a good reload clears the error");
-}
 
 /* Two sources on one file and one cache directory stand for two server
  * processes. */
-static void test_shared_last_good(ca_t *ca1)
-{
-    certauthz_revopts_t o = {NULL, NULL};
-    certauthz_revsrc_t *a, *b;
-    certauthz_revlist_t *l;
-    const char *path = puts_("shared.txt", "1001\n");
-    apr_time_t now = apr_time_now();
-
-    o.cache_dir = tpath("cache");
-    certauthz_revsrc_create(p, path, &o, logcb, NULL, &a);
-    certauthz_revsrc_create(p, path, &o, logcb, NULL, &b);
-    certauthz_revlist_release(certauthz_revsrc_acquire(a, now, 1, logcb, NULL));
-    certauthz_revlist_release(certauthz_revsrc_acquire(b, now, 1, logcb, NULL));
-
-    puts_("shared.txt", "1002\n");
-    now += apr_time_from_sec(2);
-    l = certauthz_revsrc_acquire(a, now, 1, logcb, NULL);
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED,
-       "shared: process A loads version 2");
-    certauthz_revlist_release(l);
-
-    puts_("shared.txt", "garbage\n");
-    now += apr_time_from_sec(2);
-    l = certauthz_revsrc_acquire(b, now, 1, logcb, NULL);
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED
-           && certauthz_revlist_check(l, cert(ca1, 0x1001), now, 0) == OK_,
-       "shared: process B, idle during version 2, keeps version 2 (the "
-       "machine's last good list), not its own older one");
-    certauthz_revlist_release(l);
-
-    put("shared.txt", "1002\n10", 7, 0);
-    now = apr_time_now();
-    l = certauthz_revsrc_acquire(a, now, 0, logcb, NULL);
-    ok(certauthz_revlist_check(l, cert(ca1, 0x1002), now, 0) == REVOKED,
-       "shared: a file being written is not taken, the last good list stays");
-    certauthz_revlist_release(l);
-}
 
 int main(void)
 {
@@ -628,9 +388,6 @@ int main(void)
     test_crls(&ca1, &ca2, &ca3);
     test_verify(&ca1, &ca2);
     test_stale(&ca1, &ca2);
-    test_index_cache();
-    test_reload(&ca1);
-    test_shared_last_good(&ca1);
 
     {
         char cmd[128];
