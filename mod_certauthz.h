@@ -50,6 +50,7 @@ typedef struct {
     apr_array_header_t *revocation_where;   /* "line N of FILE", for errors */
     int check_interval;                     /* seconds, UNSET */
     const char *crl_verify_ca;              /* path or NULL */
+    const char *crl_verify_ca_where;        /* its directive, for errors */
     int stale_deny;                         /* 0 warn, 1 deny, UNSET */
     /* The loaded sources of revocation_files, set after the merge by the
      * revocation glue (its own type), shared between servers. */

@@ -48,6 +48,8 @@ void *certauthz_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
                              : base->check_interval;
     sc->crl_verify_ca = add->crl_verify_ca ? add->crl_verify_ca
                                            : base->crl_verify_ca;
+    sc->crl_verify_ca_where = add->crl_verify_ca ? add->crl_verify_ca_where
+                                                 : base->crl_verify_ca_where;
     sc->stale_deny = add->stale_deny != CERTAUTHZ_UNSET ? add->stale_deny
                                                         : base->stale_deny;
     return sc;
@@ -125,6 +127,9 @@ const char *certauthz_set_crl_verify_ca(cmd_parms *cmd, void *dc,
     certauthz_srv_conf_t *sc = certauthz_srv_conf(cmd->server);
 
     (void)dc;
+    sc->crl_verify_ca_where = apr_psprintf(
+        cmd->pool, "%s on line %d of %s", cmd->cmd->name,
+        cmd->directive->line_num, cmd->directive->filename);
     return directive_path(cmd, arg, &sc->crl_verify_ca);
 }
 

@@ -123,7 +123,7 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             if (err != NULL) {
                 return fatal(s, apr_pstrcat(ptemp, "CertAuthzCRLVerifyCA ",
                                             err, NULL),
-                             NULL);
+                             sc->crl_verify_ca_where);
             }
             certauthz_crl_verifier_close(v);
             apr_hash_set(cas, sc->crl_verify_ca, APR_HASH_KEY_STRING, "");

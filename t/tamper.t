@@ -85,12 +85,14 @@ ok(exists $perm_loader{'rw-s'}, 'the loader (root) holds the writable mapping');
 # Writing the table through /proc/PID/mem of a child, as the User: refused
 # (the children are not dumpable, and the mapping could not be written even
 # with ptrace's force: it is shared and was never writable in them).
-my ($child) = grep { (stat "/proc/$_")[4] != 0 } @kids;
-my ($addr) = map { /^([0-9a-f]+)-/ ? $1 : () }
-    grep { /certauthz-sources/ } do {
-        open my $m, '<', "/proc/$child/maps" or die "maps: $!";
-        <$m>;
-    };
+# (A child of the server, not mod_cgid's daemon, which has no table.)
+my ($child, $addr);
+for my $pid (grep { (stat "/proc/$_")[4] != 0 } @kids) {
+    open my $m, '<', "/proc/$pid/maps" or next;
+    my ($a) = map { /^([0-9a-f]+)-/ ? $1 : () } grep { /certauthz-sources/ } <$m>;
+    ($child, $addr) = ($pid, $a) if defined $a && !defined $child;
+}
+defined $child or BAIL_OUT('no child maps the source table');
 $out = as_user(<<"PERL");
 my \$w;
 if (!open(\$w, '+<', "/proc/$child/mem")) { print "refused: open: \$!"; exit }
@@ -113,6 +115,9 @@ my @cmd = do {
     local $/;
     split /\0/, <$c>;
 };
+# The binary as the suite started it (the ASan pass's wrapper preloads the
+# sanitizer runtime), with the running server's arguments.
+$cmd[0] = Apache::Test::vars('httpd');
 my $t0 = time;
 system(@cmd, '-t');
 my $rc = $? >> 8;
