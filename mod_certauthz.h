@@ -9,6 +9,7 @@
  *   mod_certauthz_log.c        %{NAME}Z, notes, variables, REMOTE_USER
  *   mod_certauthz_revocation.c revocation sources as the children see them
  *   mod_certauthz_status.c     the certauthz-status handler, counters
+ *   mod_certauthz_warnings.c   start-up warnings (src/confcheck.c)
  */
 #ifndef MOD_CERTAUTHZ_H
 #define MOD_CERTAUTHZ_H
@@ -229,5 +230,10 @@ void certauthz_register_revocation_hooks(void);
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason);
 void certauthz_register_status_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Start-up warnings (mod_certauthz_warnings.c)                        */
+
+void certauthz_register_warning_hooks(void);
 
 #endif
