@@ -81,12 +81,6 @@ static int is_limit(const certauthz_confnode_t *n)
     return is(n, "<Limit") || is(n, "<LimitExcept");
 }
 
-/* Configures a server (the main one or a virtual host), not a section. */
-static int server_level(const certauthz_confnode_t *n)
-{
-    return n->parent == NULL || is(n->parent, "<VirtualHost");
-}
-
 /* The container whose logic a Require line or section takes part in:
  * <Limit> only restricts the methods, it combines nothing. */
 static const certauthz_confnode_t *authz_parent(const certauthz_confnode_t *n)
@@ -97,6 +91,28 @@ static const certauthz_confnode_t *authz_parent(const certauthz_confnode_t *n)
         p = p->parent;
     }
     return p;
+}
+
+/* The section a directive configures (<Location /x>, <If ...>, ...), or
+ * for a server's own settings <VirtualHost> or NULL (the main server):
+ * Require* sections and <Limit> only group rules. */
+static const certauthz_confnode_t *section_of(const certauthz_confnode_t *n)
+{
+    const certauthz_confnode_t *p = n->parent;
+
+    while (is_authz_section(p) || is_limit(p)) {
+        p = p->parent;
+    }
+    return p;
+}
+
+/* Configures a server (the main one or a virtual host), not a section:
+ * what mod_ssl tells apart by the command's path. */
+static int server_level(const certauthz_confnode_t *n)
+{
+    const certauthz_confnode_t *s = section_of(n);
+
+    return s == NULL || is(s, "<VirtualHost");
 }
 
 /* ------------------------------------------------------------------ */
@@ -127,17 +143,6 @@ static const char *host_name(check_t *c, int i)
     const host_t *h = HOST(c, i);
 
     return h->vhost ? written_at(c, h->vhost) : "the main server";
-}
-
-/* The section a per-directory directive sits in: <Location /x>, ... */
-static const certauthz_confnode_t *section_of(const certauthz_confnode_t *n)
-{
-    const certauthz_confnode_t *p = authz_parent(n);
-
-    while (is_authz_section(p) || is_limit(p)) {
-        p = p->parent;
-    }
-    return p;
 }
 
 /* ------------------------------------------------------------------ */

@@ -342,6 +342,14 @@ static void test_dir_verify(void)
                               "SSLVerifyClient require\n</If>\n"
                               "</VirtualHost>\n"),
            "dir-verify[require]", "<If> is a section too");
+    ok(has(message(SSL_VHOST "<Location /x>\n<RequireAll>\n"
+                             "SSLVerifyClient require\n"
+                             "Require cert-valid\n</RequireAll>\n"
+                             "</Location>\n</VirtualHost>\n",
+                   0),
+           "SSLVerifyClient require (line 6 of /etc/httpd.conf) in "
+           "<Location /x> asks"),
+       "inside a <RequireAll> it belongs to the <Location> around it");
 }
 
 static void test_require(void)
