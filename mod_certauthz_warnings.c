@@ -52,6 +52,9 @@ static const certauthz_confnode_t *copy_tree(apr_pool_t *p,
         }
         /* A section keeps the '>' that closes its opening line. */
         if (d->directive[0] == '<' && (gt = strrchr(args, '>')) != NULL) {
+            while (gt > args && apr_isspace(gt[-1])) {
+                --gt;
+            }
             args = apr_pstrmemdup(p, args, (apr_size_t)(gt - args));
         }
         n->directive = d->directive;

@@ -13,8 +13,8 @@
  *    is no established identity, so "Require not cert-..." alone keeps out
  *    nothing but the certificates it names.
  *
- * Where the configuration cannot be judged from the tree (an SSLEngine
- * address list, <RequireNone> around a "Require not", AuthMerging And),
+ * Where the configuration cannot be judged from the tree (no SSLEngine but
+ * a certificate, <RequireNone> around a "Require not", AuthMerging And),
  * nothing is said: a warning must be worth acting on.
  */
 #include "confcheck.h"
@@ -244,8 +244,8 @@ static void collect(check_t *c, int i, const certauthz_confnode_t *n)
             continue;
         }
         if (is(n, "SSLEngine") && server_level(n) && n->argc > 0) {
-            /* On, Optional (RFC 2817 upgrade) and an address list all
-             * may run TLS: only Off surely does not. */
+            /* On and Optional (RFC 2817 upgrade) may run TLS; only
+             * Off surely does not. */
             h->engine = strcasecmp(n->argv[0], "off") != 0;
         }
         else if (is(n, "SSLCertificateFile") && server_level(n)) {
