@@ -216,7 +216,12 @@ is($rc, 0, 'configtest passes the recommended configuration') or diag($out);
 unlike($out, qr/CERTAUTHZ\d+/, '...with no warning') or diag($out);
 
 # --- a normal start, and a graceful restart ------------------------------
-sub slurp { open my $fh, '<', $_[0] or return ''; local $/; <$fh> }
+sub slurp {
+    open my $fh, '<', $_[0] or return '';
+    local $/;
+    my $text = <$fh>;    # scalar: an empty file is '', not ()
+    return $text // '';
+}
 
 sub wait_for {
     my ($file, $re, $n) = @_;
