@@ -8,7 +8,7 @@ CC ?= cc
 SRC_C = src/certinfo.c src/names.c src/der.c src/pem.c src/sha256.c src/utf8.c \
 	src/reason.c src/rule.c src/hexid.c src/logfields.c src/status.c src/bigbuf.c \
 	src/file.c src/revindex.c src/revlist_text.c src/crl.c src/crl_verify.c \
-	src/revocation.c src/revshm.c src/loader.c src/revview.c
+	src/revocation.c src/revshm.c src/loader.c src/revview.c src/confcheck.c
 SRC_H = $(wildcard src/*.h)
 LIBS = -lcrypto -lpcre2-8
 # The module also reads the connection's SSL (mod_certauthz_identity.c).
@@ -43,7 +43,7 @@ deps:
 
 GLUE_C = mod_certauthz.c mod_certauthz_config.c mod_certauthz_identity.c \
 	mod_certauthz_authz.c mod_certauthz_log.c mod_certauthz_revocation.c \
-	mod_certauthz_status.c mod_certauthz_loader.c
+	mod_certauthz_status.c mod_certauthz_loader.c mod_certauthz_warnings.c
 GLUE_H = mod_certauthz.h
 
 $(MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)

@@ -18,6 +18,7 @@ static void register_hooks(apr_pool_t *p)
     certauthz_register_log_hooks();
     certauthz_register_revocation_hooks();
     certauthz_register_status_hooks();
+    certauthz_register_warning_hooks();
 }
 
 static const command_rec certauthz_cmds[] = {

@@ -10,6 +10,7 @@
  *   mod_certauthz_revocation.c revocation sources: start-up, children's view
  *   mod_certauthz_loader.c     the loader process
  *   mod_certauthz_status.c     the certauthz-status handler, counters
+ *   mod_certauthz_warnings.c   start-up warnings (src/confcheck.c)
  */
 #ifndef MOD_CERTAUTHZ_H
 #define MOD_CERTAUTHZ_H
@@ -241,5 +242,10 @@ certauthz_counters_t *certauthz_counters(void);
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason);
 void certauthz_register_status_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Start-up warnings (mod_certauthz_warnings.c)                        */
+
+void certauthz_register_warning_hooks(void);
 
 #endif
