@@ -8,7 +8,7 @@ CC ?= cc
 SRC_C = src/certinfo.c src/names.c src/der.c src/pem.c src/sha256.c src/utf8.c \
 	src/reason.c src/rule.c src/hexid.c src/logfields.c src/status.c src/bigbuf.c \
 	src/file.c src/revindex.c src/revlist_text.c src/crl.c src/crl_verify.c \
-	src/revocation.c src/revshm.c src/loader.c src/revview.c src/confcheck.c
+	src/revocation.c src/revshm.c src/loader.c src/revview.c src/confcheck.c src/metrics.c
 SRC_H = $(wildcard src/*.h)
 LIBS = -lcrypto -lpcre2-8
 # The module also reads the connection's SSL (mod_certauthz_identity.c).

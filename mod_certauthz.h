@@ -9,7 +9,7 @@
  *   mod_certauthz_log.c        %{NAME}Z, notes, variables, REMOTE_USER
  *   mod_certauthz_revocation.c revocation sources: start-up, children's view
  *   mod_certauthz_loader.c     the loader process
- *   mod_certauthz_status.c     the certauthz-status handler, counters
+ *   mod_certauthz_status.c     counters, certauthz-status, certauthz-metrics
  *   mod_certauthz_warnings.c   start-up warnings (src/confcheck.c)
  */
 #ifndef MOD_CERTAUTHZ_H
@@ -225,6 +225,8 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
                                                certauthz_ident_t *id);
 /* The status of the sources of r's server: certauthz_revinfo_t. */
 apr_array_header_t *certauthz_revocation_status(request_rec *r);
+/* The same for every source of the server. */
+apr_array_header_t *certauthz_revocation_status_all(apr_pool_t *p);
 void certauthz_register_revocation_hooks(void);
 
 /* ------------------------------------------------------------------ */

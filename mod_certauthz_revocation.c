@@ -393,56 +393,69 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
     return reason;
 }
 
-apr_array_header_t *certauthz_revocation_status(request_rec *r)
+/* What the status page and the metrics show of one source. */
+static void source_info(const source_t *src, apr_pool_t *p, apr_time_t now,
+                        certauthz_revinfo_t *info)
 {
-    certauthz_srv_conf_t *sc = certauthz_srv_conf(r->server);
-    int n = sc->sources ? sc->sources->nelts : 0, i;
-    apr_array_header_t *out = apr_array_make(r->pool, n ? n : 1,
+    certauthz_slot_view_t st;
+
+    memset(info, 0, sizeof(*info));
+    info->path = src->path;
+    info->shared_by = src->shared_by;
+    if (src->view == NULL) {
+        return;
+    }
+    info->held = certauthz_revview_held(src->view);
+    if (certauthz_revview_status(src->view, &st)) {
+        info->version = st.version;
+        info->format = apr_pstrdup(p, st.format);
+        info->entries = (apr_size_t)st.entries;
+        info->loaded = st.loaded;
+        info->mtime = st.mtime;
+        info->next_update = st.next_update;
+        info->failures = st.failures;
+        info->error_time = st.error_time;
+        info->last_error = st.last_error[0] ? apr_pstrdup(p, st.last_error)
+                                            : NULL;
+    }
+    else {
+        certauthz_revlist_t *l = certauthz_revview_acquire(src->view, NULL);
+
+        info->version = info->held;
+        if (l != NULL) {
+            info->format = certauthz_revlist_format(l);
+            info->entries = certauthz_revlist_entries(l);
+            info->loaded = certauthz_revlist_loaded(l);
+            info->mtime = certauthz_revlist_mtime(l);
+            info->next_update = certauthz_revlist_next_update(l);
+            certauthz_revlist_release(l);
+        }
+    }
+    info->stale = info->next_update != 0 && now > info->next_update;
+}
+
+static apr_array_header_t *infos(apr_pool_t *p, apr_array_header_t *list)
+{
+    int n = list ? list->nelts : 0, i;
+    apr_array_header_t *out = apr_array_make(p, n ? n : 1,
                                              sizeof(certauthz_revinfo_t));
     apr_time_t now = apr_time_now();
 
     for (i = 0; i < n; i++) {
-        source_t *src = APR_ARRAY_IDX(sc->sources, i, source_t *);
-        certauthz_revinfo_t *info = apr_array_push(out);
-        certauthz_slot_view_t st;
-
-        memset(info, 0, sizeof(*info));
-        info->path = src->path;
-        info->shared_by = src->shared_by;
-        if (src->view == NULL) {
-            continue;
-        }
-        info->held = certauthz_revview_held(src->view);
-        if (certauthz_revview_status(src->view, &st)) {
-            info->version = st.version;
-            info->format = apr_pstrdup(r->pool, st.format);
-            info->entries = (apr_size_t)st.entries;
-            info->loaded = st.loaded;
-            info->mtime = st.mtime;
-            info->next_update = st.next_update;
-            info->failures = st.failures;
-            info->error_time = st.error_time;
-            info->last_error = st.last_error[0]
-                                   ? apr_pstrdup(r->pool, st.last_error)
-                                   : NULL;
-        }
-        else {
-            certauthz_revlist_t *l = certauthz_revview_acquire(src->view,
-                                                               NULL);
-
-            info->version = info->held;
-            if (l != NULL) {
-                info->format = certauthz_revlist_format(l);
-                info->entries = certauthz_revlist_entries(l);
-                info->loaded = certauthz_revlist_loaded(l);
-                info->mtime = certauthz_revlist_mtime(l);
-                info->next_update = certauthz_revlist_next_update(l);
-                certauthz_revlist_release(l);
-            }
-        }
-        info->stale = info->next_update != 0 && now > info->next_update;
+        source_info(APR_ARRAY_IDX(list, i, source_t *), p, now,
+                    apr_array_push(out));
     }
     return out;
+}
+
+apr_array_header_t *certauthz_revocation_status(request_rec *r)
+{
+    return infos(r->pool, certauthz_srv_conf(r->server)->sources);
+}
+
+apr_array_header_t *certauthz_revocation_status_all(apr_pool_t *p)
+{
+    return infos(p, sources);
 }
 
 void certauthz_register_revocation_hooks(void)

@@ -1,6 +1,7 @@
 /*
- * mod_certauthz: the decision counters and the certauthz-status handler
- * (INTERFACE §4).
+ * mod_certauthz: the decision counters and what reads them: the
+ * certauthz-status handler (JSON, INTERFACE §4) and the certauthz-metrics
+ * handler (Prometheus text, §10).
  */
 #include "mod_certauthz.h"
 
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "src/metrics.h"
 #include "src/status.h"
 
 /*
@@ -92,8 +94,31 @@ static int status_handler(request_rec *r)
     return OK;
 }
 
+/* The Prometheus text format, version 0.0.4: totals of the whole server
+ * (every process, every source), whichever process answers. */
+static int metrics_handler(request_rec *r)
+{
+    if (r->handler == NULL || strcmp(r->handler, "certauthz-metrics") != 0) {
+        return DECLINED;
+    }
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) {
+        ap_rputs(certauthz_metrics_text(
+                     r->pool, certauthz_revocation_status_all(r->pool),
+                     certauthz_counters(), apr_time_now()),
+                 r);
+    }
+    return OK;
+}
+
 void certauthz_register_status_hooks(void)
 {
     ap_hook_post_config(status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
