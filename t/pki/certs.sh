@@ -212,6 +212,9 @@ rm -f fw_inter.csr
 issue_cert fw_leaf fw_inter "/C=US/O=MyOrg/OU=Devices/CN=fw-leaf" 0x6002
 cat fw_leaf.crt fw_inter.crt > fw_leaf-chain.crt
 cp fw_leaf.key fw_leaf-chain.key
+# A CA, not a device: without its key no test presents it as a client
+# certificate (t/cli_agree.t tries every certificate with a key).
+rm -f fw_inter.key
 
 # ---- report-only rules (t/reportonly.t, features/reportonly.conf.in) -------
 # Serials 0x7001...: a device the old rule (O=MyOrg) refuses and the new
