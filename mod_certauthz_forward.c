@@ -100,9 +100,9 @@ static int name_is_header(const char *name, const char *header)
 
 /* Whether a client may not send header name: one of ours (Client-Cert,
  * Client-Cert-Chain, a device header of the virtual host or of the
- * location) or of the families above. */
+ * location) or, with families, of the families above. */
 static int spoofable(const char *name, const apr_array_header_t *devhdrs,
-                     const char *devhdr)
+                     const char *devhdr, int families)
 {
     int i;
 
@@ -110,7 +110,7 @@ static int spoofable(const char *name, const apr_array_header_t *devhdrs,
         || name_is(name, "client-cert-chain", 1)) {
         return 1;
     }
-    for (i = 0; spoof_prefixes[i] != NULL; i++) {
+    for (i = 0; families && spoof_prefixes[i] != NULL; i++) {
         if (name_is(name, spoof_prefixes[i], 0)) {
             return 1;
         }
@@ -129,7 +129,8 @@ static int spoofable(const char *name, const apr_array_header_t *devhdrs,
 /* Remove every spoofable header of t, each spelling and every copy; the
  * names removed are added to removed (when not NULL). */
 static void strip(apr_table_t *t, const apr_array_header_t *devhdrs,
-                  const char *devhdr, apr_array_header_t *removed)
+                  const char *devhdr, int families,
+                  apr_array_header_t *removed)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
     int i = 0;
@@ -137,7 +138,7 @@ static void strip(apr_table_t *t, const apr_array_header_t *devhdrs,
     while (i < arr->nelts) {
         const char *key = APR_ARRAY_IDX(arr, i, apr_table_entry_t).key;
 
-        if (key != NULL && spoofable(key, devhdrs, devhdr)) {
+        if (key != NULL && spoofable(key, devhdrs, devhdr, families)) {
             if (removed != NULL) {
                 APR_ARRAY_PUSH(removed, const char *) = key;
             }
@@ -177,7 +178,7 @@ static void clean_connection(request_rec *r, const apr_array_header_t *devhdrs,
         list = e->val != NULL ? e->val : "";
         for (token = apr_strtok(apr_pstrdup(r->pool, list), ", \t", &state);
              token != NULL; token = apr_strtok(NULL, ", \t", &state)) {
-            if (spoofable(token, devhdrs, devhdr)) {
+            if (spoofable(token, devhdrs, devhdr, 1)) {
                 changed = 1;
             }
             else {
@@ -217,7 +218,7 @@ static int forward_post_read_request(request_rec *r)
         && APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         removed = apr_array_make(r->pool, 2, sizeof(const char *));
     }
-    strip(r->headers_in, sc->forward_device_headers, NULL, removed);
+    strip(r->headers_in, sc->forward_device_headers, NULL, 1, removed);
     if (removed != NULL && removed->nelts > 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0200)
                       "removed client-sent certificate header(s): %s "
@@ -250,11 +251,12 @@ static int device_value_ok(const char *v, apr_size_t len)
     return 1;
 }
 
-/* Remove, then set what dc forwards.  OK, or HTTP_FORBIDDEN when the
- * device id cannot be sent as it is (fail closed: the backend would
- * otherwise see another device, or none, for this certificate). */
+/* Remove (the families too, or only the headers this module sets), then
+ * set what dc forwards.  OK, or HTTP_FORBIDDEN when the device id cannot
+ * be sent as it is (fail closed: the backend would otherwise see another
+ * device, or none, for this certificate). */
 static int forward_apply(request_rec *r, const certauthz_dir_conf_t *dc,
-                         const certauthz_srv_conf_t *sc)
+                         const certauthz_srv_conf_t *sc, int families)
 {
     certauthz_req_t *rq = certauthz_req(r);
     const char *devhdr = dc->forward_device_header;
@@ -262,7 +264,7 @@ static int forward_apply(request_rec *r, const certauthz_dir_conf_t *dc,
     apr_size_t len = 0;
 
     rq->fwd_applied = r->per_dir_config;
-    strip(r->headers_in, sc->forward_device_headers, devhdr, NULL);
+    strip(r->headers_in, sc->forward_device_headers, devhdr, families, NULL);
     clean_connection(r, sc->forward_device_headers, devhdr);
     if (dc->forward <= CERTAUTHZ_FORWARD_OFF) {
         return OK;
@@ -309,13 +311,15 @@ static int forward_fixups(request_rec *r)
     if (!server_forwards(sc)) {
         return DECLINED;
     }
-    rv = forward_apply(r, certauthz_dir_conf(r), sc);
+    rv = forward_apply(r, certauthz_dir_conf(r), sc, 1);
     return rv == OK ? DECLINED : rv;
 }
 
 /* Runs before every handler: a request whose configuration changed after
  * its fixups (ap_internal_fast_redirect by mod_dir or mod_negotiation)
- * gets the values of the configuration its handler runs with. */
+ * gets the values of the configuration its handler runs with.  The
+ * families were removed already; what mod_headers added to them since
+ * (RequestHeader, after ours in the fixups) stays. */
 static int forward_handler(request_rec *r)
 {
     certauthz_srv_conf_t *sc = certauthz_srv_conf(r->server);
@@ -329,7 +333,7 @@ static int forward_handler(request_rec *r)
     if (rq != NULL && rq->fwd_applied == r->per_dir_config) {
         return DECLINED;
     }
-    rv = forward_apply(r, certauthz_dir_conf(r), sc);
+    rv = forward_apply(r, certauthz_dir_conf(r), sc, 0);
     return rv == OK ? DECLINED : rv;
 }
 

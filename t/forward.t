@@ -12,7 +12,7 @@ use CertAuthzTest;
 use CertAuthzEcho;
 use MIME::Base64 ();
 
-plan tests => 52;
+plan tests => 53;
 
 echo_start();
 my $emark = error_log_mark();
@@ -143,6 +143,11 @@ is($b->[0]{code}, 403, 'Require cert-valid refuses the revoked device before the
 $b = backend('certauthz_fwd', '/fwd/guarded/x', 'client');
 is_deeply(ours($b->[1]), want('Client-Cert' => $cc_client, 'X-Remote-User' => 'client1'),
           '...and forwards the verified one');
+
+$b = backend('certauthz_fwd', '/fwd/legacy/x', 'client');
+is_deeply(ours($b->[1]), want('Client-Cert' => $cc_client, 'X-Remote-User' => 'client1',
+                              'X-SSL-Client-S-DN' => 'CN=client1,OU=Devices,O=MyOrg,C=US'),
+          'RequestHeader set X-SSL-Client-S-DN from mod_ssl: the administrator\'s value, once, not the client\'s');
 
 # ---- Chain, Off, another device source ---------------------------------
 $b = backend('certauthz_fwd', '/fwd/chain/x', 'client');
