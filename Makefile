@@ -43,7 +43,8 @@ deps:
 
 GLUE_C = mod_certauthz.c mod_certauthz_config.c mod_certauthz_identity.c \
 	mod_certauthz_authz.c mod_certauthz_log.c mod_certauthz_revocation.c \
-	mod_certauthz_status.c mod_certauthz_loader.c mod_certauthz_warnings.c
+	mod_certauthz_status.c mod_certauthz_loader.c mod_certauthz_warnings.c \
+	mod_certauthz_forward.c
 GLUE_H = mod_certauthz.h
 
 $(MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(SRC_H)

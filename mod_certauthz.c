@@ -19,6 +19,7 @@ static void register_hooks(apr_pool_t *p)
     certauthz_register_revocation_hooks();
     certauthz_register_status_hooks();
     certauthz_register_warning_hooks();
+    certauthz_register_forward_hooks();
 }
 
 static const command_rec certauthz_cmds[] = {
@@ -52,6 +53,22 @@ static const command_rec certauthz_cmds[] = {
                  (void *)APR_OFFSETOF(certauthz_dir_conf_t, export_vars),
                  OR_AUTHCFG | OR_OPTIONS,
                  "On: export the CERTAUTHZ_* environment variables"),
+
+    /* Identity to backends, report-only rules (INTERFACE §8). */
+    AP_INIT_TAKE1("CertAuthzForward", certauthz_set_forward, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Off, On or Chain: remove client-sent certificate headers "
+                  "and send the verified certificate (RFC 9440 Client-Cert, "
+                  "with Chain also Client-Cert-Chain) to backends"),
+    AP_INIT_TAKE1("CertAuthzForwardDeviceHeader",
+                  certauthz_set_forward_device_header, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "A request header that carries the device id to backends"),
+    AP_INIT_FLAG("CertAuthzReportOnly", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(certauthz_dir_conf_t, report_only),
+                 OR_AUTHCFG,
+                 "On: the cert-* lines written here are evaluated and "
+                 "logged (would-grant, would-deny) but decide nothing"),
 
     {NULL}
 };

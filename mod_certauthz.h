@@ -11,6 +11,7 @@
  *   mod_certauthz_loader.c     the loader process
  *   mod_certauthz_status.c     counters, certauthz-status, certauthz-metrics
  *   mod_certauthz_warnings.c   start-up warnings (src/confcheck.c)
+ *   mod_certauthz_forward.c    the identity handed to backends (headers)
  */
 #ifndef MOD_CERTAUTHZ_H
 #define MOD_CERTAUTHZ_H
@@ -21,6 +22,7 @@
 
 #include "apr_thread_mutex.h"
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "src/certinfo.h"
@@ -56,6 +58,10 @@ typedef struct {
     /* The loaded sources of revocation_files, set after the merge by the
      * revocation glue (its own type), shared between servers. */
     apr_array_header_t *sources;
+    /* Forwarding anywhere in this server's sections (mod_certauthz_forward.c):
+     * the highest CertAuthzForward level, and every device header named. */
+    int forward_max;
+    apr_array_header_t *forward_device_headers;     /* const char * */
 } certauthz_srv_conf_t;
 
 /* Per-directory configuration. */
@@ -63,7 +69,17 @@ typedef struct {
     const certauthz_devid_t *device_id;     /* compiled SOURCE, or NULL */
     int user;                               /* On/Off, UNSET */
     int export_vars;                        /* On/Off, UNSET */
+    int forward;                            /* CERTAUTHZ_FORWARD_*, UNSET */
+    const char *forward_device_header;      /* header name, or NULL */
+    int report_only;                        /* On/Off, UNSET */
 } certauthz_dir_conf_t;
+
+/* CertAuthzForward */
+enum {
+    CERTAUTHZ_FORWARD_OFF = 0,
+    CERTAUTHZ_FORWARD_ON = 1,
+    CERTAUTHZ_FORWARD_CHAIN = 2
+};
 
 void *certauthz_create_srv_conf(apr_pool_t *p, server_rec *s);
 void *certauthz_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
@@ -135,6 +151,11 @@ typedef struct certauthz_ident {
     apr_int64_t rev_sec;
     apr_uint64_t rev_stamp;
     certauthz_reason_e rev_reason;
+    /* RFC 9440 values for CertAuthzForward (mod_certauthz_forward.c), made
+     * with the rest when some configuration forwards: Client-Cert, and
+     * Client-Cert-Chain (NULL when there is none to send). */
+    const char *fwd_cert;
+    const char *fwd_chain;
 } certauthz_ident_t;
 
 /* A compiled Require line, kept with its text for logs. */
@@ -144,7 +165,19 @@ typedef struct {
     const char *text_esc[2];        /* text escaped, both ways */
     const char *text_json;          /* text as a JSON string */
     int negated;                    /* written as "Require not ..." */
+    /* Where the line is written, for CertAuthzReportOnly: the
+     * configuration of its section, and its container (identity only)
+     * with the container's logic (CERTAUTHZ_CONTAINER_*). */
+    const ap_conf_vector_t *section;
+    const void *container;
+    int container_op;
 } certauthz_require_t;
+
+enum {
+    CERTAUTHZ_CONTAINER_ANY = 0,    /* <RequireAny>, or a section's lines */
+    CERTAUTHZ_CONTAINER_ALL,
+    CERTAUTHZ_CONTAINER_NONE
+};
 
 /* The decision of a request (mod_certauthz_authz.c). */
 typedef struct {
@@ -181,6 +214,14 @@ typedef struct {
     certauthz_outcome_t fields_outcome[2];
     const char **published;         /* the values r's notes were set from */
     int exported;
+
+    /* What report-only lines answered, per container (an array of
+     * mod_certauthz_authz.c's own type; NULL when none ran), and whether
+     * that was logged and counted. */
+    apr_array_header_t *ro_groups;
+    int ro_reported;
+    /* The configuration the forwarded headers were last set for. */
+    const ap_conf_vector_t *fwd_applied;
 } certauthz_req_t;
 
 certauthz_req_t *certauthz_req(request_rec *r);
@@ -241,6 +282,7 @@ int certauthz_loader_start(apr_pool_t *pconf, server_rec *s,
 
 /* The counters of the whole server (shared by its processes). */
 certauthz_counters_t *certauthz_counters(void);
+/* Counts a decision (a would-grant or would-deny apart from the others). */
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason);
 void certauthz_register_status_hooks(void);
@@ -249,5 +291,17 @@ void certauthz_register_status_hooks(void);
 /* Start-up warnings (mod_certauthz_warnings.c)                        */
 
 void certauthz_register_warning_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Identity to backends (mod_certauthz_forward.c)                      */
+
+const char *certauthz_set_forward(cmd_parms *cmd, void *dc, const char *arg);
+const char *certauthz_set_forward_device_header(cmd_parms *cmd, void *dc,
+                                                const char *arg);
+/* Fill id's fwd_* values (ident_make): x is the peer certificate, or NULL
+ * to read id->pem; ssl the connection's, or NULL when unknown. */
+void certauthz_forward_ident(request_rec *r, certauthz_ident_t *id,
+                             SSL *ssl, X509 *x);
+void certauthz_register_forward_hooks(void);
 
 #endif

@@ -27,6 +27,7 @@ void *certauthz_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->revocation_where = apr_array_make(p, 2, sizeof(const char *));
     sc->check_interval = CERTAUTHZ_UNSET;
     sc->stale_deny = CERTAUTHZ_UNSET;
+    sc->forward_device_headers = apr_array_make(p, 1, sizeof(const char *));
     return sc;
 }
 
@@ -52,6 +53,12 @@ void *certauthz_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
                                                  : base->crl_verify_ca_where;
     sc->stale_deny = add->stale_deny != CERTAUTHZ_UNSET ? add->stale_deny
                                                         : base->stale_deny;
+    /* Sections of the main server apply to every virtual host too: what
+     * they forward is forwarded there as well. */
+    sc->forward_max = add->forward_max > base->forward_max ? add->forward_max
+                                                           : base->forward_max;
+    sc->forward_device_headers = apr_array_append(
+        p, base->forward_device_headers, add->forward_device_headers);
     return sc;
 }
 
@@ -62,6 +69,8 @@ void *certauthz_create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     dc->user = CERTAUTHZ_UNSET;
     dc->export_vars = CERTAUTHZ_UNSET;
+    dc->forward = CERTAUTHZ_UNSET;
+    dc->report_only = CERTAUTHZ_UNSET;
     return dc;
 }
 
@@ -74,6 +83,13 @@ void *certauthz_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->user = add->user != CERTAUTHZ_UNSET ? add->user : base->user;
     dc->export_vars = add->export_vars != CERTAUTHZ_UNSET ? add->export_vars
                                                           : base->export_vars;
+    dc->forward = add->forward != CERTAUTHZ_UNSET ? add->forward
+                                                  : base->forward;
+    dc->forward_device_header = add->forward_device_header
+                                    ? add->forward_device_header
+                                    : base->forward_device_header;
+    dc->report_only = add->report_only != CERTAUTHZ_UNSET ? add->report_only
+                                                          : base->report_only;
     return dc;
 }
 

@@ -149,10 +149,11 @@ static void ident_fields(certauthz_ident_t *id)
 /*
  * A new identity holding one reference: verify is mod_ssl's verdict, x the
  * peer certificate of the connection's SSL (or NULL, and then pem, the
- * certificate as mod_ssl exports it, or NULL to ask mod_ssl for it).
+ * certificate as mod_ssl exports it, or NULL to ask mod_ssl for it); ssl
+ * the connection's SSL when known (the chain it verified).
  */
 static certauthz_ident_t *ident_make(request_rec *r, const char *verify,
-                                     X509 *x, const char *pem)
+                                     X509 *x, const char *pem, SSL *ssl)
 {
     apr_pool_t *p;
     certauthz_ident_t *id;
@@ -215,6 +216,7 @@ static certauthz_ident_t *ident_make(request_rec *r, const char *verify,
         else {
             id->cert = cert;
             id->state = CERTAUTHZ_ID_OK;
+            certauthz_forward_ident(r, id, ssl, x);
         }
     }
     ident_fields(id);
@@ -253,7 +255,7 @@ static certauthz_ident_t *h1_identity(request_rec *r, const char *verify)
     if (!ident_current(r, cc, id, verify, peer, &pem)) {
         certauthz_ident_t *old = id;
 
-        id = ident_make(r, verify, peer, pem);
+        id = ident_make(r, verify, peer, pem, cc->ssl);
         cc->cur = id;
         /* Requests still using the old one hold their own references. */
         ident_release(old);
@@ -275,7 +277,8 @@ static certauthz_ident_t *h2_identity(request_rec *r)
     if (id == NULL) {
         certauthz_ident_t *won;
 
-        id = ident_make(r, ssl_var(r, "SSL_CLIENT_VERIFY"), NULL, NULL);
+        id = ident_make(r, ssl_var(r, "SSL_CLIENT_VERIFY"), NULL, NULL,
+                        cc != NULL ? cc->ssl : NULL);
         if (cc == NULL) {
             /* No record on the TLS connection (mod_ssl never ran our
              * pre_handshake hook): this stream keeps its own. */

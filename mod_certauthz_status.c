@@ -32,7 +32,8 @@ certauthz_counters_t *certauthz_counters(void)
 void certauthz_count_decision(certauthz_decision_e decision,
                               certauthz_reason_e reason)
 {
-    if (decision == CERTAUTHZ_DECISION_GRANTED) {
+    if (decision == CERTAUTHZ_DECISION_GRANTED
+        || decision == CERTAUTHZ_DECISION_WOULD_GRANT) {
         reason = CERTAUTHZ_REASON_OK;
     }
     if ((int)decision >= 0 && decision < CERTAUTHZ_DECISION_COUNT
@@ -62,6 +63,7 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int status_handler(request_rec *r)
 {
     apr_uint64_t counts[CERTAUTHZ_REASON_COUNT];
+    apr_uint64_t would[CERTAUTHZ_REASON_COUNT];
     certauthz_counters_t *c = certauthz_counters();
     int d, i;
 
@@ -73,21 +75,27 @@ static int status_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     /* Requests decided by enforcing cert-* lines, by reason, summed over
-     * the server's processes. */
+     * the server's processes; apart, what report-only lines would have
+     * decided. */
     for (i = 0; i < CERTAUTHZ_REASON_COUNT; i++) {
-        counts[i] = 0;
+        counts[i] = would[i] = 0;
         for (d = CERTAUTHZ_DECISION_GRANTED; d <= CERTAUTHZ_DECISION_DENIED;
              d++) {
             counts[i] += __atomic_load_n(&c->decisions[d][i],
                                          __ATOMIC_RELAXED);
         }
+        for (d = CERTAUTHZ_DECISION_WOULD_GRANT;
+             d <= CERTAUTHZ_DECISION_WOULD_DENY; d++) {
+            would[i] += __atomic_load_n(&c->decisions[d][i],
+                                        __ATOMIC_RELAXED);
+        }
     }
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (!r->header_only) {
-        ap_rputs(certauthz_status_json(r->pool,
-                                       certauthz_revocation_status(r), counts,
-                                       (long)getpid()),
+        ap_rputs(certauthz_status_json_ex(r->pool,
+                                          certauthz_revocation_status(r),
+                                          counts, would, (long)getpid()),
                  r);
         ap_rputs("\n", r);
     }

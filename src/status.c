@@ -27,9 +27,31 @@ static const char *json_str_or_null(apr_pool_t *p, const char *s)
     return s ? certauthz_json_string(p, s, strlen(s)) : "null";
 }
 
+/* "\"ok\": 1, \"no-cert\": 0, ..." for counts by reason. */
+static void push_counts(apr_pool_t *p, apr_array_header_t *parts,
+                        const apr_uint64_t *counts)
+{
+    int i;
+
+    for (i = CERTAUTHZ_REASON_OK; i < CERTAUTHZ_REASON_COUNT; i++) {
+        APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+            p, "%s\"%s\": %" APR_UINT64_T_FMT,
+            i > CERTAUTHZ_REASON_OK ? ", " : "",
+            certauthz_reason_name((certauthz_reason_e)i), counts[i]);
+    }
+}
+
 const char *certauthz_status_json(apr_pool_t *p,
                                   const apr_array_header_t *sources,
                                   const apr_uint64_t *counts, long pid)
+{
+    return certauthz_status_json_ex(p, sources, counts, NULL, pid);
+}
+
+const char *certauthz_status_json_ex(apr_pool_t *p,
+                                     const apr_array_header_t *sources,
+                                     const apr_uint64_t *counts,
+                                     const apr_uint64_t *would, long pid)
 {
     apr_array_header_t *parts = apr_array_make(p, 32, sizeof(char *));
     int i, n = sources ? sources->nelts : 0;
@@ -57,11 +79,10 @@ const char *certauthz_status_json(apr_pool_t *p,
             s->failures, s->version, s->held, s->shared_by);
     }
     APR_ARRAY_PUSH(parts, const char *) = "], \"decisions\": {";
-    for (i = CERTAUTHZ_REASON_OK; i < CERTAUTHZ_REASON_COUNT; i++) {
-        APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
-            p, "%s\"%s\": %" APR_UINT64_T_FMT,
-            i > CERTAUTHZ_REASON_OK ? ", " : "",
-            certauthz_reason_name((certauthz_reason_e)i), counts[i]);
+    push_counts(p, parts, counts);
+    if (would != NULL) {
+        APR_ARRAY_PUSH(parts, const char *) = "}, \"report_only\": {";
+        push_counts(p, parts, would);
     }
     APR_ARRAY_PUSH(parts, const char *) = "}}";
     return apr_array_pstrcat(p, parts, '\0');

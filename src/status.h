@@ -19,4 +19,11 @@ const char *certauthz_status_json(apr_pool_t *p,
                                   const apr_array_header_t *sources,
                                   const apr_uint64_t *counts, long pid);
 
+/* The same with would: what report-only lines would have decided, indexed
+ * likewise, shown as "report_only" after the decisions (when not NULL). */
+const char *certauthz_status_json_ex(apr_pool_t *p,
+                                     const apr_array_header_t *sources,
+                                     const apr_uint64_t *counts,
+                                     const apr_uint64_t *would, long pid);
+
 #endif

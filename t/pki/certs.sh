@@ -195,3 +195,28 @@ printf 'browser-p12-pass\n' > cli-p12-pass
     --cn "Browser Test CA" --no-passphrase >/dev/null
 "$CERTAUTHZ_BIN" issue cli-browser laptop-1 \
     --p12-passphrase-file cli-p12-pass >/dev/null
+
+# ---- forwarding (t/forward.t, t/conf/features/forward.conf.in) -------------
+# Serials 0x6001...: an intermediate CA under ca that the server does not
+# hold (the client sends it), and a device under it; fw-leaf-chain.crt is
+# what the client presents: the device's certificate, then the
+# intermediate's.
+newkey fw_inter
+openssl req -new -key fw_inter.key -subj "/C=US/O=Test PKI/CN=Forward Intermediate CA" \
+    -out fw_inter.csr 2>/dev/null
+printf '[ext]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' \
+    > fw_inter.ext
+openssl x509 -req -in fw_inter.csr -CA ca.crt -CAkey ca.key -set_serial 0x6001 \
+    -days 825 -sha256 -extfile fw_inter.ext -extensions ext -out fw_inter.crt 2>/dev/null
+rm -f fw_inter.csr
+issue_cert fw_leaf fw_inter "/C=US/O=MyOrg/OU=Devices/CN=fw-leaf" 0x6002
+cat fw_leaf.crt fw_inter.crt > fw_leaf-chain.crt
+cp fw_leaf.key fw_leaf-chain.key
+# A CA, not a device: without its key no test presents it as a client
+# certificate (t/cli_agree.t tries every certificate with a key).
+rm -f fw_inter.key
+
+# ---- report-only rules (t/reportonly.t, features/reportonly.conf.in) -------
+# Serials 0x7001...: a device the old rule (O=MyOrg) refuses and the new
+# one (OU=Devices) would let in.
+issue_cert ro_new ca "/C=US/O=NewOrg/OU=Devices/CN=ro-new" 0x7001

@@ -654,6 +654,17 @@ static void test_status(apr_pool_t *p)
                  "\"mtime\": \"2023-11-14T22:13:21Z\", \"next_update\": null, "
                  "\"stale\": true, \"last_error\": \"line 3: 'zz' is not a hex serial\"")
            != NULL, "status: source fields, null nextUpdate when none");
+    {
+        apr_uint64_t would[CERTAUTHZ_REASON_COUNT] = {0, 9, 0, 0, 8, 0, 7};
+
+        j = certauthz_status_json_ex(p, NULL, counts, would, 42);
+        is_str(j, "{\"pid\": 42, \"sources\": [], \"decisions\": {\"ok\": 5, "
+                  "\"no-cert\": 4, \"unverified\": 3, \"no-match\": 2, "
+                  "\"crl-stale\": 1, \"revoked\": 0}, \"report_only\": "
+                  "{\"ok\": 9, \"no-cert\": 0, \"unverified\": 0, "
+                  "\"no-match\": 8, \"crl-stale\": 0, \"revoked\": 7}}",
+               "status: what report-only lines would have decided, apart");
+    }
 }
 
 int main(void)
