@@ -176,8 +176,8 @@ build/tools/%: t/tools/%.c
 	$(CC) -g -O1 $(WFLAGS) -o $@ $< -lssl -lcrypto
 
 # The browser test (t/browser.t) needs Chromium and NSS's tools; t/cli.t
-# pk12util too.
-TEST_PKGS = chromium libnss3-tools
+# pk12util too; t/metrics.t the reference parser of the Prometheus format.
+TEST_PKGS = chromium libnss3-tools python3-prometheus-client
 
 test: deps
 	@sh scripts/deps.sh $(TEST_PKGS)
