@@ -72,21 +72,6 @@ static void print_dn(apr_pool_t *p, const char *label, const char *str,
     }
 }
 
-static const char *san_type(certauthz_san_type_e t)
-{
-    switch (t) {
-    case CERTAUTHZ_SAN_EMAIL:
-        return "email";
-    case CERTAUTHZ_SAN_DNS:
-        return "dns";
-    case CERTAUTHZ_SAN_URI:
-        return "uri";
-    case CERTAUTHZ_SAN_IP:
-        return "ip";
-    }
-    return "?";
-}
-
 static const cli_opt_t inspect_opts[] = {
     {"--json", 0}, {"--device-id", 1}, {NULL, 0}};
 
@@ -144,7 +129,8 @@ int cli_cmd_inspect(apr_pool_t *p, int argc, const char *const *argv)
         printf("%-12s -\n", "san");
     }
     for (i = 0; i < c->n_sans; i++) {
-        printf("%-12s %s:%s\n", i ? "" : "san", san_type(c->sans[i].type),
+        printf("%-12s %s:%s\n", i ? "" : "san",
+               certauthz_san_type_name(c->sans[i].type),
                esc(p, c->sans[i].value, c->sans[i].len));
     }
     return CLI_OK;

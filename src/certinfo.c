@@ -363,3 +363,18 @@ void certauthz_iso8601(apr_int64_t t, char buf[21])
         apr_cpystrn(buf, "1970-01-01T00:00:00Z", 21);
     }
 }
+
+const char *certauthz_san_type_name(certauthz_san_type_e type)
+{
+    switch (type) {
+    case CERTAUTHZ_SAN_EMAIL:
+        return "email";
+    case CERTAUTHZ_SAN_DNS:
+        return "dns";
+    case CERTAUTHZ_SAN_URI:
+        return "uri";
+    case CERTAUTHZ_SAN_IP:
+        return "ip";
+    }
+    return "?";
+}

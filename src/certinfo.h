@@ -21,6 +21,9 @@ typedef enum {
     CERTAUTHZ_SAN_IP
 } certauthz_san_type_e;
 
+/* "email", "dns", "uri" or "ip", as rules, logs and the command spell them. */
+const char *certauthz_san_type_name(certauthz_san_type_e type);
+
 typedef struct {
     certauthz_san_type_e type;
     const char *value;  /* text; an IP address in its usual notation */

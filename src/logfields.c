@@ -283,22 +283,11 @@ apr_int64_t certauthz_days_left(apr_int64_t not_after, apr_int64_t now)
     return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
 }
 
-static const char *san_type_name(certauthz_san_type_e t)
-{
-    switch (t) {
-    case CERTAUTHZ_SAN_EMAIL: return "email";
-    case CERTAUTHZ_SAN_DNS: return "dns";
-    case CERTAUTHZ_SAN_URI: return "uri";
-    case CERTAUTHZ_SAN_IP: return "ip";
-    }
-    return "?";
-}
-
 /* "TYPE:value" of one subjectAltName, raw. */
 static const char *san_raw(apr_pool_t *p, const certauthz_san_t *san,
                            apr_size_t *len)
 {
-    const char *t = san_type_name(san->type);
+    const char *t = certauthz_san_type_name(san->type);
     apr_size_t tl = strlen(t);
     char *s = apr_palloc(p, tl + 1 + san->len + 1);
 

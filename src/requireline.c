@@ -200,21 +200,6 @@ static const char *dn_holds(apr_pool_t *p, const char *cond,
     return join(p, (const char *const *)vals->elts, vals->nelts, ", ");
 }
 
-static const char *san_type(certauthz_san_type_e t)
-{
-    switch (t) {
-    case CERTAUTHZ_SAN_EMAIL:
-        return "email";
-    case CERTAUTHZ_SAN_DNS:
-        return "dns";
-    case CERTAUTHZ_SAN_URI:
-        return "uri";
-    case CERTAUTHZ_SAN_IP:
-        return "ip";
-    }
-    return "?";
-}
-
 static const char *any_holds(apr_pool_t *p, const certauthz_require_t *req,
                              const certauthz_cert_t *cert)
 {
@@ -236,7 +221,8 @@ static const char *any_holds(apr_pool_t *p, const certauthz_require_t *req,
             const certauthz_san_t *s = &cert->sans[i];
 
             APR_ARRAY_PUSH(vals, const char *) = apr_pstrcat(
-                p, san_type(s->type), ":", esc(p, s->value, s->len), NULL);
+                p, certauthz_san_type_name(s->type), ":",
+                esc(p, s->value, s->len), NULL);
         }
         return apr_pstrcat(
             p, "subjectAltName ",
