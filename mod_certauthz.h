@@ -138,6 +138,10 @@ typedef struct certauthz_ident {
      * address), or when that is not available the PEM mod_ssl gave. */
     X509 *x509;
     const char *pem;
+    /* HTTP/1.x: keyed on x509 and the SSL's verify result (vresult), the
+     * connection's thread alone reads and writes these two. */
+    int keyed;
+    long vresult;
     const certauthz_cert_t *cert;   /* state OK only */
     /* Fields that depend on the certificate alone, made once: text in
      * both escapings and JSON values, NULL for the others.  The device

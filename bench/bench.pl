@@ -842,10 +842,12 @@ sub memory
 my %cg;
 # The authorization phase as a whole, the module's check function, and what
 # it spends its instructions on.  Functions absent from a build count 0.
-my @CG_FUNCS = qw(ap_run_process_connection ap_process_request_internal
-                  cert_check ap_ssl_var_lookup certauthz_cert_from_pem
-                  certauthz_rule_match certauthz_revsrc_acquire
-                  certauthz_revlist_check logging_fixups);
+my %cg_req_ratio;
+my @CG_FUNCS = qw(ap_run_process_connection SSL_do_handshake
+                  ap_process_request_internal cert_check ap_ssl_var_lookup
+                  ident_make certauthz_rule_match
+                  certauthz_revocation_reason certauthz_revlist_check
+                  log_transaction);
 push @CG_FUNCS, split /,/, $ENV{BENCH_CG_EXTRA} if $ENV{BENCH_CG_EXTRA};
 
 sub callgrind_annotate_inclusive
@@ -1063,17 +1065,32 @@ sub report
             . '1000 keep-alive requests per variant (so 10 TLS connections: MaxKeepAliveRequests 100); '
             . 'inclusive instructions per request, once-per-connection work amortised. '
             . '`ap_process_request_internal` is the authorization phase (with fixups); '
-            . '`logging_fixups` sets the notes. "× all granted" is the instruction count of '
+            . '`log_transaction` sets the notes and counts. "without handshakes" leaves out `SSL_do_handshake`: '
+            . 'ab reconnects after MaxKeepAliveRequests, sometimes once more, and each handshake is a million '
+            . 'instructions of the same work whatever the variant. "× all granted" is the instruction count of '
             . '`Require all granted` over the variant\'s: the throughput ratio if instructions were all.', '',
-            '| variant | ' . join(' | ', $CG_FUNCS[0], '× all granted', @CG_FUNCS[1 .. $#CG_FUNCS]) . ' |',
-            '|---|' . ('---|' x (@CG_FUNCS + 1));
+            '| variant | ' . join(' | ', $CG_FUNCS[0], '× all granted', 'without handshakes', '× all granted',
+                                  @CG_FUNCS[1 .. $#CG_FUNCS]) . ' |',
+            '|---|' . ('---|' x (@CG_FUNCS + 3));
         my %cl = (all => '`Require all granted`', expr => 'mod_ssl `Require expr`',
                   mod => ($have{subject} ? '`Require cert-subject`' : '`Require cert-valid`') . ', no list',
                   'mod+list' => ($have{subject} ? '`Require cert-subject`' : '`Require cert-valid`') . ", $ENTRIES-entry list");
         for my $k (grep { $cg{$_} } qw(all expr mod mod+list)) {
             my $whole = $cg{$k}{$CG_FUNCS[0]};
             my $x = $cg{all} && $whole ? sprintf('%.3f', $cg{all}{$CG_FUNCS[0]} / $whole) : 'n/a';
-            push @m, "| $cl{$k} | " . join(' | ', sprintf('%.0f', $whole), $x,
+            # ab opens a new connection after MaxKeepAliveRequests, and
+            # sometimes one more, whose handshake (a million instructions)
+            # is the same work whatever the variant: without them, the
+            # comparison is of the requests alone.
+            my $req = $whole - $cg{$k}{SSL_do_handshake};
+            my $req_all = $cg{all} ? $cg{all}{$CG_FUNCS[0]} - $cg{all}{SSL_do_handshake} : 0;
+            my $xr = $req_all && $req ? sprintf('%.3f', $req_all / $req) : 'n/a';
+            # The keep-alive figure: every variant with the handshakes of
+            # all granted's run (one per MaxKeepAliveRequests), so that an
+            # extra reconnection of ab weighs on none.
+            $cg_req_ratio{$k} = $cg{all} && $req
+                ? $cg{all}{$CG_FUNCS[0]} / ($req + $cg{all}{SSL_do_handshake}) : undef;
+            push @m, "| $cl{$k} | " . join(' | ', sprintf('%.0f', $whole), $x, sprintf('%.0f', $req), $xr,
                 map { sprintf('%.0f', $cg{$k}{$_}) } @CG_FUNCS[1 .. $#CG_FUNCS]) . ' |';
         }
     }
@@ -1089,6 +1106,10 @@ sub report
         grep { $_->{setup} eq 'list' } @mem_rows;
     my $worst = @deltas ? (sort { $b <=> $a } @deltas)[0] : undef;
     push @m, '', '## Targets (issues 6 and 11)', '', '| target | measured | verdict |', '|---|---|---|';
+    if (defined $cg_req_ratio{'mod+list'}) {
+        push @m, sprintf('| keep-alive, cert-subject + 1M list ≥ 0.97 × `Require all granted`, by instructions per request (callgrind, with the handshakes of all granted\'s run) | %.3f × | %s |',
+            $cg_req_ratio{'mod+list'}, verdict($cg_req_ratio{'mod+list'} >= 0.97));
+    }
     push @m, sprintf('| keep-alive, cert-subject + 1M list ≥ 0.97 × `Require all granted` | %s | %s |',
         defined $ka_all ? sprintf('%.3f ×', $ka_all) : 'n/a', verdict(defined $ka_all ? $ka_all >= 0.97 : undef));
     push @m, sprintf('| keep-alive, cert-subject + 1M list ≥ 1.0 × mod_ssl `Require expr` | %s | %s |',

@@ -9,7 +9,7 @@ use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 47;
+plan tests => 48;
 
 umask 022;  # the files we write are read by httpd's children (nobody)
 my $rev = pki('rev');
@@ -291,4 +291,16 @@ replace($verify, slurp(pki('rev-crl.pem')));
         "CertAuthzCRLVerifyCA \"" . pki('trusted.pem') . "\"\n");
     ok($rc != 0 && $out =~ /rev-rogue-crl\.pem.*does not verify/,
        'httpd -t fails on a CRL whose signature does not verify') or diag($out);
+    # A good configuration: the test reads every file and writes nothing.
+    mkdir "$root/run";
+    ($rc, $out) = $configtest->(
+        "DefaultRuntimeDir \"$root/run\"\n" .
+        "CertAuthzRevocationFile \"" . pki('rev-crl.pem') . "\"\n" .
+        "CertAuthzRevocationFile \"" . pki('rev-list.txt') . "\"\n");
+    opendir my $d, "$root/run" or die $!;
+    my @made = grep { !/^\.\.?$/ } readdir $d;
+    closedir $d;
+    ok($rc == 0 && !@made,
+       'httpd -t of a good configuration writes nothing (' . join(' ', @made) . ')')
+        or diag($out);
 }
