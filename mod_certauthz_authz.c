@@ -330,7 +330,7 @@ request_rec *certauthz_request_ended(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, CERTAUTHZ_LOGNO(0002)
                       "denied: device=\"%s\" reason=%s rule=\"%s\" uri=%s",
                       v[CERTAUTHZ_FIELD_DEVICE], v[CERTAUTHZ_FIELD_REASON],
-                      v[CERTAUTHZ_FIELD_RULE], d->uri);
+                      v[CERTAUTHZ_FIELD_RULE], ap_escape_uri(r->pool, d->uri));
     }
     return d;
 }
@@ -391,7 +391,7 @@ static int report_only_logged(request_rec *r)
                           certauthz_decision_name(o.decision),
                           v[CERTAUTHZ_FIELD_DEVICE], reason ? reason : "-",
                           o.rule ? o.rule->text_esc[CERTAUTHZ_TEXT_LOG] : "-",
-                          x->uri);
+                          ap_escape_uri(r->pool, x->uri));
         }
     }
     return DECLINED;
@@ -407,8 +407,21 @@ static authz_status cert_check(request_rec *r, const char *require_line,
     if (rq->id_reason != CERTAUTHZ_REASON_OK) {
         return record(r, rq, req, rq->id_reason);
     }
-    if (!certauthz_rule_match(req->rule, rq->ident->cert)) {
+    switch (certauthz_rule_match(req->rule, rq->ident->cert)) {
+    case 1:
+        break;
+    case 0:
         return record(r, rq, req, CERTAUTHZ_REASON_NO_MATCH);
+    default:
+        /* Neither a grant nor a refusal can be trusted (a negated line
+         * would turn the refusal into a pass): an error, 500. */
+        record(r, rq, req, CERTAUTHZ_REASON_NO_MATCH);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CERTAUTHZ_LOGNO(0004)
+                      "\"%s\": cannot tell whether the certificate matches "
+                      "(a value that cannot be decoded, or a regex past its "
+                      "limits); refusing the request",
+                      req->text_esc[CERTAUTHZ_TEXT_LOG]);
+        return AUTHZ_GENERAL_ERROR;
     }
     return record(r, rq, req, CERTAUTHZ_REASON_OK);
 }

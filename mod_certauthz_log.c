@@ -242,7 +242,7 @@ static int check_user_id(request_rec *r)
                       rq->id_reason == CERTAUTHZ_REASON_OK
                           ? "no-device-id"
                           : certauthz_reason_name(rq->id_reason),
-                      r->uri);
+                      ap_escape_uri(r->pool, r->uri));
         return HTTP_FORBIDDEN;
     }
     r->user = (char *)user;

@@ -34,11 +34,11 @@ static void run(apr_pool_t *p, const certauthz_cert_t *c, const char *what,
         return;
     }
     for (i = 0; i < 10000; i++) { /* warm caches and thread data */
-        hits += certauthz_rule_match(rule, c);
+        hits += certauthz_rule_match(rule, c) == 1;
     }
     t0 = now();
     for (i = 0; i < n; i++) {
-        hits += certauthz_rule_match(rule, c);
+        hits += certauthz_rule_match(rule, c) == 1;
     }
     t1 = now();
     printf("%-58s %7.1f ns/decision (%s)\n", what, (t1 - t0) * 1e9 / (double)n,

@@ -75,7 +75,7 @@ static const char *setup_rule(apr_pool_t *p, certauthz_rule_kind_e kind,
     if (err == NULL) {
         err = certauthz_rule_compile(p, kind, argc, argv, &rule);
     }
-    if (err == NULL && !certauthz_rule_match(rule, bench_cert)) {
+    if (err == NULL && certauthz_rule_match(rule, bench_cert) != 1) {
         err = "the rule does not match the benchmark certificate";
     }
     bench_rule = rule;
@@ -106,7 +106,7 @@ static void decision_loop(long n)
     long i, granted = 0;
 
     for (i = 0; i < n; i++) {
-        granted += certauthz_rule_match(bench_rule, bench_cert);
+        granted += certauthz_rule_match(bench_rule, bench_cert) == 1;
     }
     micro_sink = granted;
 }

@@ -108,9 +108,20 @@ int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv)
             by = path;
         }
     }
-    if (reason == CERTAUTHZ_REASON_OK &&
-        !certauthz_rule_match(req.rule, cert)) {
-        reason = CERTAUTHZ_REASON_NO_MATCH;
+    if (reason == CERTAUTHZ_REASON_OK) {
+        int m = certauthz_rule_match(req.rule, cert);
+
+        if (m < 0) {
+            /* The server answers 500 here (it cannot tell). */
+            fprintf(stderr, "certauthz: check: cannot tell whether the "
+                    "certificate matches '%s' (a value that cannot be "
+                    "decoded, or a regex past its limits)\n",
+                    show(p, req.text));
+            return CLI_BAD;
+        }
+        if (m == 0) {
+            reason = CERTAUTHZ_REASON_NO_MATCH;
+        }
     }
 
     printf("%s\nreason: %s\nrule: %s\n",

@@ -241,7 +241,7 @@ apr_array_header_t *certauthz_require_explain(apr_pool_t *p,
     certauthz_failed_t *f;
     int i;
 
-    if (certauthz_rule_match(req->rule, cert)) {
+    if (certauthz_rule_match(req->rule, cert) == 1) {
         return out;
     }
     switch (req->kind) {
@@ -254,7 +254,7 @@ apr_array_header_t *certauthz_require_explain(apr_pool_t *p,
 
             if (certauthz_rule_compile(p, req->kind, 1, &req->argv[i], &one) !=
                     NULL ||
-                certauthz_rule_match(one, cert)) {
+                certauthz_rule_match(one, cert) == 1) {
                 continue;
             }
             f = apr_array_push(out);

@@ -496,13 +496,17 @@ const char *certauthz_rule_compile(apr_pool_t *p, certauthz_rule_kind_e kind,
 /* ------------------------------------------------------------------ */
 /* Matching: no allocation, no parsing                                 */
 
+/* 1 when the value satisfies the condition, 0 when it does not, -1 when
+ * it cannot be told: a value that could not be decoded to UTF-8, or a
+ * regex that failed (its match or heap limit: a backtracking bomb). */
 static int ava_satisfies(const dn_cond_t *cond, const certauthz_ava_t *a,
                          const pcre2_match_context *mctx)
 {
     pcre2_match_data *md;
+    int rc;
 
     if (a->undecodable) {
-        return 0;
+        return -1;
     }
     if (cond->re == NULL) {
         return a->len == cond->len &&
@@ -510,30 +514,41 @@ static int ava_satisfies(const dn_cond_t *cond, const certauthz_ava_t *a,
     }
     md = thread_match_data();
     if (md == NULL) {
-        return 0; /* out of memory: fail closed */
+        return -1;
     }
+    rc = pcre2_match(cond->re, (PCRE2_SPTR)a->value, a->len, 0, 0, md,
+                     (pcre2_match_context *)mctx);
     /* >= 0: matched (0 only says the one-pair ovector was too small). */
-    return pcre2_match(cond->re, (PCRE2_SPTR)a->value, a->len, 0, 0, md,
-                       (pcre2_match_context *)mctx) >= 0;
+    if (rc >= 0) {
+        return 1;
+    }
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }
 
+/* Every condition holds (1), one does not (0), or none is refuted and one
+ * cannot be told (-1). */
 static int dn_match(const certauthz_rule_t *rule, const certauthz_dn_t *dn)
 {
-    int i, j;
+    int i, j, unknown = 0;
 
     for (i = 0; i < rule->n; i++) {
         const dn_cond_t *cond = &rule->conds[i];
-        int held = 0;
+        int held = 0, cond_unknown = 0;
 
         for (j = 0; j < dn->n && !held; j++) {
-            held = certauthz_ava_is(&dn->avas[j], &cond->attr) &&
-                   ava_satisfies(cond, &dn->avas[j], rule->mctx);
+            if (certauthz_ava_is(&dn->avas[j], &cond->attr)) {
+                int r = ava_satisfies(cond, &dn->avas[j], rule->mctx);
+
+                held = r > 0;
+                cond_unknown |= r < 0;
+            }
         }
-        if (!held) {
+        if (!held && !cond_unknown) {
             return 0;
         }
+        unknown |= !held;
     }
-    return 1;
+    return unknown ? -1 : 1;
 }
 
 static int ip_match(const san_pat_t *sp, const certauthz_san_t *s)

@@ -28,8 +28,12 @@ const char *certauthz_rule_compile(apr_pool_t *p, certauthz_rule_kind_e kind,
                                    int argc, const char *const *argv,
                                    certauthz_rule_t **out);
 
-/* 1 when the certificate satisfies the rule, else 0.  Thread-safe; does not
- * allocate from any pool. */
+/* 1 when the certificate satisfies the rule, 0 when it does not, and -1
+ * when it cannot be told: no condition is refuted, and one met a subject or
+ * issuer value that could not be decoded, or a regex that failed or hit its
+ * limits.  Callers fail closed on -1 (a line written "Require not" would
+ * otherwise let the certificate through).  Thread-safe; does not allocate
+ * from any pool. */
 int certauthz_rule_match(const certauthz_rule_t *rule,
                          const certauthz_cert_t *cert);
 
