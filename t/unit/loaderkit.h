@@ -76,16 +76,17 @@ static const char *kit_start(kit_t *k, apr_pool_t *p, const char *source,
         != NULL) {
         return err;
     }
-    if ((err = certauthz_shm_create(k->pool, 1, 0x1234abcdULL, &k->shm))
+    if ((err = certauthz_shm_create(k->pool, 1, 0, 0x1234abcdULL, &k->shm))
         != NULL) {
         return err;
     }
     src.path = source;
     src.verify_ca = verify_ca;
     src.interval = interval;
+    src.url = NULL;
     err = certauthz_loader_create(k->pool, certauthz_shm_rw(k->shm),
                                   k->dirfd, k->dir, 1, &src, &initial,
-                                  &k->loader);
+                                  NULL, kit_log, k, &k->loader);
     certauthz_revlist_release(initial);
     if (err != NULL) {
         return err;

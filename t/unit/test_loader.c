@@ -198,7 +198,7 @@ static void test_reload(void)
 static void test_sealed(void)
 {
     certauthz_shm_t *shm;
-    const char *err = certauthz_shm_create(p, 2, 42, &shm);
+    const char *err = certauthz_shm_create(p, 2, 0, 42, &shm);
     pid_t pid;
     int status = 0;
 
