@@ -40,14 +40,15 @@ cli: $(CLI)
 
 $(CLI): $(CLI_C) cli/cli.h $(SRC_C) $(SRC_H) $(CLI_LIB_C) $(CLI_LIB_C:.c=.h)
 	@mkdir -p build
-	$(CC) -g -O2 $(WFLAGS) $(CPPFLAGS) $(CFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(LDFLAGS) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O2 $(WFLAGS) $(CPPFLAGS) $(CFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(SRC_C) $(CLI_LIB_C) $(LDFLAGS) $(APU_LIBS) $(APR_LIBS) $(LIBS)
 
 deps:
 	@sh scripts/deps.sh
 
 GLUE_C = mod_certauthz.c mod_certauthz_config.c mod_certauthz_identity.c \
 	mod_certauthz_authz.c mod_certauthz_log.c mod_certauthz_revocation.c \
-	mod_certauthz_status.c mod_certauthz_loader.c mod_certauthz_warnings.c
+	mod_certauthz_status.c mod_certauthz_loader.c mod_certauthz_warnings.c \
+	mod_certauthz_store.c
 GLUE_H = mod_certauthz.h
 
 $(MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(MOD_SRC_C) $(SRC_H)
@@ -69,6 +70,8 @@ install: $(MODULE) $(CLI)
 # every APR pool allocation).
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS = $(shell apr-1-config --link-ld 2>/dev/null)
+# APR-util: the command's Redis client (cli/store.c).
+APU_LIBS = $(shell apu-1-config --link-ld 2>/dev/null)
 UNIT_SRC = $(wildcard t/unit/test_*.c)
 UNIT_BIN = $(patsubst t/unit/%.c,build/unit/%,$(UNIT_SRC))
 UNIT_SAN = $(patsubst t/unit/%.c,build/unit-san/%,$(UNIT_SRC))
@@ -144,7 +147,7 @@ asan: $(ASAN_MODULE) $(ASAN_CLI)
 
 $(ASAN_CLI): $(CLI_C) cli/cli.h $(LIB_SAN)
 	@mkdir -p $(dir $@)
-	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(LIB_SAN) $(APR_LIBS) $(LIBS)
+	$(CC) -g -O1 $(SAN_FLAGS) $(WFLAGS) $(APR_CFLAGS) -I. -o $@ $(CLI_C) $(LIB_SAN) $(APU_LIBS) $(APR_LIBS) $(LIBS)
 
 $(ASAN_MODULE): $(GLUE_C) $(GLUE_H) $(SRC_C) $(MOD_SRC_C) $(SRC_H)
 	@mkdir -p $(dir $@)

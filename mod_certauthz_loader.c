@@ -60,8 +60,7 @@ static void loader_log(void *baton, certauthz_revlog_e level, const char *msg)
               : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
                                                : APLOG_NOTICE;
 
-    ap_log_error(APLOG_MARK, lvl, 0, s, CERTAUTHZ_LOGNO(0100)
-                 "CertAuthzRevocationFile %s", msg);
+    ap_log_error(APLOG_MARK, lvl, 0, s, CERTAUTHZ_LOGNO(0100) "%s", msg);
 }
 
 static int loader_main(pid_t parent)
@@ -75,12 +74,14 @@ static int loader_main(pid_t parent)
     apr_signal(SIGWINCH, SIG_IGN);
     apr_signal(SIGPIPE, SIG_IGN);
     ap_close_listeners();
+    certauthz_store_heartbeat_start(the_pool);
     while (!loader_exit && getppid() == parent) {
         apr_interval_time_t t = certauthz_loader_tick(
             the_loader, monotonic_now(), apr_time_now(), loader_log,
             the_server);
 
-        apr_sleep(t);   /* a signal ends it early */
+        certauthz_store_watch();
+        certauthz_loader_wait(the_loader, t);   /* a signal ends it early */
     }
     return 0;
 }

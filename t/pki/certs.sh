@@ -195,3 +195,16 @@ printf 'browser-p12-pass\n' > cli-p12-pass
     --cn "Browser Test CA" --no-passphrase >/dev/null
 "$CERTAUTHZ_BIN" issue cli-browser laptop-1 \
     --p12-passphrase-file cli-p12-pass >/dev/null
+
+# ---- revocation for a fleet (t/fleet.t, t/crlurl.t, features/fleet.conf.in)
+# A CA of the command's: the tests revoke its devices in a Redis store and
+# in CRLs a distribution point serves, while the servers run.  fleet-local
+# is revoked by a local list only (what CertAuthzStoreUnavailable allow
+# still enforces).
+"$CERTAUTHZ_BIN" ca init fleet-ca --org "Fleet Org" --cn "Fleet Test CA" \
+    --no-passphrase >/dev/null
+for fleet_dev in fleet-a fleet-b fleet-c fleet-local fleet-url fleet-keep; do
+    "$CERTAUTHZ_BIN" issue fleet-ca "$fleet_dev" --ou Devices >/dev/null
+done
+printf '# revoked on this host only\n%s\n' "$(openssl x509 -noout -serial \
+    -in fleet-ca/devices/fleet-local.crt | cut -d= -f2)" > fleet-local.txt
