@@ -353,7 +353,10 @@ static const char *open_index_dir(apr_pool_t *p, apr_uint64_t generation)
                  generation);
     dh = fdopendir(dup(fd));
     while (dh != NULL && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, 17) != 0) {
+        /* The copies of distribution points' last bodies stay: a start
+         * falls back on them (src/loader.h). */
+        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, 17) != 0
+            && strncmp(e->d_name, "url-", 4) != 0) {
             unlinkat(fd, e->d_name, 0);
         }
     }

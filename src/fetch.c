@@ -148,7 +148,12 @@ static const char *failure(apr_pool_t *p, certauthz_xfer_t *x)
     const certauthz_url_opts_t *o = x->opts;
     long os_errno = 0;
 
-    if (x->too_big || x->code == CURLE_FILESIZE_EXCEEDED) {
+    if (x->code == CURLE_FILESIZE_EXCEEDED) {
+        return apr_psprintf(p, "%s: the response announces more than %"
+                            APR_SIZE_T_FMT " bytes (maxsize=)", o->url,
+                            o->max_size);
+    }
+    if (x->too_big) {
         return apr_psprintf(p, "%s: the response is larger than %"
                             APR_SIZE_T_FMT " bytes (maxsize=)", o->url,
                             o->max_size);

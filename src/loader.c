@@ -669,8 +669,9 @@ static const char *start_url(apr_pool_t *p, certauthz_loader_t *ld,
     body_name(name, s->cfg.path);
     fd = openat(ld->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        return apr_psprintf(p, "%s, and no copy of an earlier fetch is "
-                            "kept in %s to start with", err, ld->dir);
+        return apr_psprintf(p, "%s %s, and no copy of an earlier fetch is "
+                            "kept in %s to start with", directive(s), err,
+                            ld->dir);
     }
     why = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)
@@ -693,8 +694,9 @@ static const char *start_url(apr_pool_t *p, certauthz_loader_t *ld,
     certauthz_bigbuf_free(&copy);
     if (why != NULL) {
         memset(s->body_sha, 0, sizeof(s->body_sha));
-        return apr_psprintf(p, "%s, and the copy of an earlier fetch in "
-                            "%s cannot be used: %s", err, ld->dir, why);
+        return apr_psprintf(p, "%s %s, and the copy of an earlier fetch "
+                            "in %s cannot be used: %s", directive(s), err,
+                            ld->dir, why);
     }
     /* In force, and the failure shown until the next fetch works. */
     apr_rfc822_date(when, apr_time_from_sec(st.st_mtime));

@@ -103,7 +103,9 @@ sub start {
             $self->{started} = 1;
             return (1, '');
         }
-        return (0, $out . $self->log_since(0)) if !$s && $self->_exited;
+        return (0, $out . $self->log_since(0))
+            if !$s && ($self->_exited
+                       || $self->log_since(0) =~ /Configuration Failed/);
         sleep 0.1;
     }
     return (0, "not answering after 20 s\n" . $self->log_since(0));
