@@ -50,6 +50,7 @@ typedef struct {
     unsigned char body_sha[32];
     certauthz_xfer_t *xfer;
     apr_time_t fetch_started;
+    int fetched_at_start;       /* the next fetch is an interval away */
     char failed_msg[CERTAUTHZ_SLOT_ERRLEN];
 } src_t;
 
@@ -604,6 +605,12 @@ static void check_url(certauthz_loader_t *ld, src_t *s, apr_time_t mono,
     if (every < MIN_FETCH_INTERVAL) {
         every = MIN_FETCH_INTERVAL;
     }
+    if (s->fetched_at_start) {
+        /* The loader's clock starts now. */
+        s->fetched_at_start = 0;
+        s->next_due = mono + every;
+        return;
+    }
     apr_pool_create(&p, ld->pool);
     if (s->xfer == NULL) {
         s->fetch_started = mono;
@@ -655,6 +662,7 @@ static const char *start_url(apr_pool_t *p, certauthz_loader_t *ld,
     if (err == NULL) {
         body_sha(&res->body, s->body_sha);
         s->validators = res->validators;
+        s->fetched_at_start = 1;
         err = publish(p, ld, s, l);
         certauthz_revlist_release(l);
         if (err == NULL && (e2 = save_body(p, ld, s, &res->body)) != NULL) {
