@@ -9,7 +9,10 @@
  * as mod_cgid runs its daemon.  The loader is such a process.  It runs as
  * the user the parent runs as (root on a normal start), never as the
  * server's User, so the children cannot change what it publishes; it holds
- * no listening socket and serves nothing.  A graceful restart or a stop
+ * no listening socket and serves nothing.  Besides the files it fetches
+ * the distribution points (CertAuthzRevocationURL: libcurl, waiting on
+ * its transfers between ticks) and, from a thread of its own, watches the
+ * revocation stores (mod_certauthz_store.c).  A graceful restart or a stop
  * ends it (SIGTERM from the parent's pool cleanup), and the next
  * generation's configuration starts a new one.
  */
