@@ -17,6 +17,7 @@ static void register_hooks(apr_pool_t *p)
     certauthz_register_identity_hooks();
     certauthz_register_log_hooks();
     certauthz_register_revocation_hooks();
+    certauthz_register_store_hooks();
     certauthz_register_status_hooks();
     certauthz_register_warning_hooks();
     certauthz_register_forward_hooks();
@@ -38,6 +39,24 @@ static const command_rec certauthz_cmds[] = {
     AP_INIT_TAKE1("CertAuthzStaleCRL", certauthz_set_stale_crl, NULL,
                   RSRC_CONF, "warn (default) or deny: what a CRL past its "
                   "nextUpdate does to the certificates of its issuer"),
+
+    /* Revocation for a fleet (INTERFACE §9). */
+    AP_INIT_TAKE_ARGV("CertAuthzRevocationURL", certauthz_set_revocation_url,
+                      NULL, RSRC_CONF, "A CRL distribution point (http: or "
+                      "https: URL) fetched by the loader, then "
+                      "[timeout=SECONDS] [maxsize=BYTES] [ca=FILE]; "
+                      "repeatable"),
+    AP_INIT_TAKE1("CertAuthzRevocationStore", certauthz_set_store, NULL,
+                  RSRC_CONF, "A socache provider and its arguments holding "
+                  "revocations shared by a fleet (redis:HOST:PORT, "
+                  "memcache:HOST:PORT)"),
+    AP_INIT_TAKE1("CertAuthzStoreCacheSeconds", certauthz_set_store_cache,
+                  NULL, RSRC_CONF, "Seconds a process keeps what the "
+                  "revocation store said of a certificate (default 1)"),
+    AP_INIT_TAKE1("CertAuthzStoreUnavailable",
+                  certauthz_set_store_unavailable, NULL, RSRC_CONF,
+                  "deny (default) or allow: what happens while the "
+                  "revocation store does not answer"),
 
     /* Device identity, logging (INTERFACE §4). */
     AP_INIT_TAKE1("CertAuthzDeviceId", certauthz_set_device_id, NULL,

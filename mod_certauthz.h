@@ -9,6 +9,7 @@
  *   mod_certauthz_log.c        %{NAME}Z, notes, variables, REMOTE_USER
  *   mod_certauthz_revocation.c revocation sources: start-up, children's view
  *   mod_certauthz_loader.c     the loader process
+ *   mod_certauthz_store.c      the revocation store (socache), §9
  *   mod_certauthz_status.c     counters, certauthz-status, certauthz-metrics
  *   mod_certauthz_warnings.c   start-up warnings (src/confcheck.c)
  *   mod_certauthz_forward.c    the identity handed to backends (headers)
@@ -30,6 +31,7 @@
 #include "src/logfields.h"
 #include "src/reason.h"
 #include "src/rule.h"
+#include "src/status.h"
 
 extern module AP_MODULE_DECLARE_DATA certauthz_module;
 
@@ -47,10 +49,19 @@ APLOG_USE_MODULE(certauthz);
 /* ------------------------------------------------------------------ */
 /* Configuration (mod_certauthz_config.c)                              */
 
+typedef struct certauthz_store certauthz_store_t;
+
 /* Server (virtual host) configuration: revocation sources. */
 typedef struct {
     apr_array_header_t *revocation_files;   /* const char * paths */
     apr_array_header_t *revocation_where;   /* "line N of FILE", for errors */
+    /* CertAuthzRevocationURL (certauthz_url_opts_t *), and where. */
+    apr_array_header_t *revocation_urls;
+    apr_array_header_t *revocation_urls_where;
+    /* CertAuthzRevocationStore (mod_certauthz_store.c), or NULL. */
+    certauthz_store_t *store;
+    int store_cache_seconds;                /* UNSET */
+    int store_deny;                         /* 1 deny, 0 allow, UNSET */
     int check_interval;                     /* seconds, UNSET */
     const char *crl_verify_ca;              /* path or NULL */
     const char *crl_verify_ca_where;        /* its directive, for errors */
@@ -99,6 +110,15 @@ const char *certauthz_set_stale_crl(cmd_parms *cmd, void *dc,
                                     const char *arg);
 const char *certauthz_set_device_id(cmd_parms *cmd, void *dc,
                                     const char *arg);
+/* mod_certauthz_revocation.c */
+const char *certauthz_set_revocation_url(cmd_parms *cmd, void *dc, int argc,
+                                         char *const argv[]);
+/* mod_certauthz_store.c */
+const char *certauthz_set_store(cmd_parms *cmd, void *dc, const char *arg);
+const char *certauthz_set_store_cache(cmd_parms *cmd, void *dc,
+                                      const char *arg);
+const char *certauthz_set_store_unavailable(cmd_parms *cmd, void *dc,
+                                            const char *arg);
 
 /* ------------------------------------------------------------------ */
 /* Identity (mod_certauthz_identity.c)                                 */
@@ -152,7 +172,7 @@ typedef struct certauthz_ident {
      * mod_certauthz_revocation.c). */
     apr_thread_mutex_t *rev_lock;
     const void *rev_sc;
-    apr_int64_t rev_sec;
+    apr_time_t rev_until;
     apr_uint64_t rev_stamp;
     certauthz_reason_e rev_reason;
     /* RFC 9440 values for CertAuthzForward (mod_certauthz_forward.c), made
@@ -273,6 +293,27 @@ apr_array_header_t *certauthz_revocation_status(request_rec *r);
 /* The same for every source of the server. */
 apr_array_header_t *certauthz_revocation_status_all(apr_pool_t *p);
 void certauthz_register_revocation_hooks(void);
+
+/* ------------------------------------------------------------------ */
+/* Revocation store (mod_certauthz_store.c)                            */
+
+/* OK, REVOKED or STORE_UNAVAILABLE (CertAuthzStoreUnavailable deny) for
+ * the verified certificate cert on r's server at now; *until: how long
+ * that verdict holds (set unless the server has no store). */
+certauthz_reason_e certauthz_store_reason(request_rec *r,
+                                          const certauthz_cert_t *cert,
+                                          apr_time_t now, apr_time_t *until);
+/* The stores of the generation (post_config, before the loader). */
+int certauthz_store_count(void);
+/* The table the loader publishes their state in. */
+void certauthz_store_attach(const certauthz_shm_t *table);
+/* The loader process: watch the stores from a thread (0, or -1), and
+ * notice one that holds a heartbeat too long (each tick). */
+int certauthz_store_heartbeat_start(apr_pool_t *p);
+void certauthz_store_watch(void);
+/* The stores of r's server: certauthz_storeinfo_t. */
+apr_array_header_t *certauthz_store_status(request_rec *r);
+void certauthz_register_store_hooks(void);
 
 /* ------------------------------------------------------------------ */
 /* The loader process (mod_certauthz_loader.c)                         */

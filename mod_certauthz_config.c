@@ -25,6 +25,10 @@ void *certauthz_create_srv_conf(apr_pool_t *p, server_rec *s)
     (void)s;
     sc->revocation_files = apr_array_make(p, 2, sizeof(const char *));
     sc->revocation_where = apr_array_make(p, 2, sizeof(const char *));
+    sc->revocation_urls = apr_array_make(p, 1, sizeof(void *));
+    sc->revocation_urls_where = apr_array_make(p, 1, sizeof(const char *));
+    sc->store_cache_seconds = CERTAUTHZ_UNSET;
+    sc->store_deny = CERTAUTHZ_UNSET;
     sc->check_interval = CERTAUTHZ_UNSET;
     sc->stale_deny = CERTAUTHZ_UNSET;
     sc->forward_device_headers = apr_array_make(p, 1, sizeof(const char *));
@@ -35,15 +39,23 @@ void *certauthz_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
     certauthz_srv_conf_t *base = basev, *add = addv;
     certauthz_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    int own = add->revocation_files->nelts || add->revocation_urls->nelts;
 
-    /* A virtual host with revocation files of its own uses those, as
-     * mod_ssl's SSLCARevocationFile does; otherwise it inherits. */
-    sc->revocation_files = add->revocation_files->nelts
-                               ? add->revocation_files
+    /* A virtual host with revocation files or URLs of its own uses those,
+     * as mod_ssl's SSLCARevocationFile does; otherwise it inherits. */
+    sc->revocation_files = own ? add->revocation_files
                                : base->revocation_files;
-    sc->revocation_where = add->revocation_files->nelts
-                               ? add->revocation_where
+    sc->revocation_where = own ? add->revocation_where
                                : base->revocation_where;
+    sc->revocation_urls = own ? add->revocation_urls : base->revocation_urls;
+    sc->revocation_urls_where = own ? add->revocation_urls_where
+                                    : base->revocation_urls_where;
+    sc->store = add->store ? add->store : base->store;
+    sc->store_cache_seconds = add->store_cache_seconds != CERTAUTHZ_UNSET
+                                  ? add->store_cache_seconds
+                                  : base->store_cache_seconds;
+    sc->store_deny = add->store_deny != CERTAUTHZ_UNSET ? add->store_deny
+                                                        : base->store_deny;
     sc->check_interval = add->check_interval != CERTAUTHZ_UNSET
                              ? add->check_interval
                              : base->check_interval;

@@ -9,7 +9,10 @@
  * as mod_cgid runs its daemon.  The loader is such a process.  It runs as
  * the user the parent runs as (root on a normal start), never as the
  * server's User, so the children cannot change what it publishes; it holds
- * no listening socket and serves nothing.  A graceful restart or a stop
+ * no listening socket and serves nothing.  Besides the files it fetches
+ * the distribution points (CertAuthzRevocationURL: libcurl, waiting on
+ * its transfers between ticks) and, from a thread of its own, watches the
+ * revocation stores (mod_certauthz_store.c).  A graceful restart or a stop
  * ends it (SIGTERM from the parent's pool cleanup), and the next
  * generation's configuration starts a new one.
  */
@@ -60,8 +63,7 @@ static void loader_log(void *baton, certauthz_revlog_e level, const char *msg)
               : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
                                                : APLOG_NOTICE;
 
-    ap_log_error(APLOG_MARK, lvl, 0, s, CERTAUTHZ_LOGNO(0100)
-                 "CertAuthzRevocationFile %s", msg);
+    ap_log_error(APLOG_MARK, lvl, 0, s, CERTAUTHZ_LOGNO(0100) "%s", msg);
 }
 
 static int loader_main(pid_t parent)
@@ -75,12 +77,17 @@ static int loader_main(pid_t parent)
     apr_signal(SIGWINCH, SIG_IGN);
     apr_signal(SIGPIPE, SIG_IGN);
     ap_close_listeners();
+    /* Started again after a loader died: number on from what it
+     * published, and load everything again. */
+    certauthz_loader_resume(the_loader);
+    certauthz_store_heartbeat_start(the_pool);
     while (!loader_exit && getppid() == parent) {
         apr_interval_time_t t = certauthz_loader_tick(
             the_loader, monotonic_now(), apr_time_now(), loader_log,
             the_server);
 
-        apr_sleep(t);   /* a signal ends it early */
+        certauthz_store_watch();
+        certauthz_loader_wait(the_loader, t);   /* a signal ends it early */
     }
     return 0;
 }

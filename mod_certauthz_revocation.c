@@ -1,14 +1,20 @@
 /*
- * mod_certauthz: the revocation sources (INTERFACE §3) in the server.
+ * mod_certauthz: the revocation sources (INTERFACE §3, and the
+ * distribution points of §9) in the server.
  *
  * check_config (which `httpd -t` runs too) loads every file, and every
  * CertAuthzCRLVerifyCA, so a bad file fails a configtest exactly as it
- * fails a start; it writes nothing.  post_config (a real start or restart)
- * publishes those lists as version 1 in the index directory, creates the
- * sealed source table and starts the loader (mod_certauthz_loader.c), the
- * one process that checks the files from then on.  Children only read:
- * child_init maps the version in force, and a request that finds a newer
- * one published maps it.
+ * fails a start; it writes nothing.  A CertAuthzRevocationURL is only
+ * checked for its syntax there: a configtest needs no network.
+ * post_config (a real start or restart) publishes the files' lists as
+ * version 1 in the index directory, fetches every URL (a URL that gives
+ * no list, with no copy of an earlier fetch to fall back on, stops the
+ * start as a missing file does: a server never starts without a list for
+ * a source), creates the sealed table and starts the loader
+ * (mod_certauthz_loader.c), the one process that checks the files and
+ * fetches the URLs from then on.  Children only read: child_init maps the
+ * version in force, and a request that finds a newer one published maps
+ * it.
  *
  * State per configuration generation, in statics: the parent sets it up
  * before any child or the loader exists, and nothing changes it while they
@@ -23,6 +29,7 @@
 
 #include "apr_hash.h"
 #include "apr_strings.h"
+#include "apr_uri.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,11 +46,12 @@
 /* Where the loader publishes, relative to DefaultRuntimeDir. */
 #define INDEX_DIR "certauthz-index"
 
-/* One source: a file and the CA its CRLs must verify against, shared by
- * the virtual hosts that name it. */
+/* One source: a file or a URL, and the CA its CRLs must verify against,
+ * shared by the virtual hosts that name it. */
 typedef struct {
     unsigned slot;
-    const char *path;
+    const char *path;               /* the file, or the URL */
+    const certauthz_url_opts_t *url;    /* NULL for a file */
     const char *verify_ca;
     int interval;                   /* the shortest of its servers' */
     int shared_by;                  /* how many servers use it */
@@ -59,6 +67,8 @@ static certauthz_shm_t *table;
 static int index_fd = -1;
 static const char *index_dir;
 static uid_t index_owner;
+/* The loader's HTTP client (libcurl), when a source is a URL. */
+static certauthz_fetch_ops_t *fetch_ops;
 
 static apr_status_t release_initial(void *data)
 {
@@ -92,6 +102,152 @@ static int fatal(server_rec *s, const char *err, const char *where)
                  err, where ? " (" : "", where ? where : "",
                  where ? ")" : "");
     return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* "maxsize=" value: bytes, or with a K, M or G suffix. */
+static int parse_size(const char *v, apr_size_t *out)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(v, &end, 10);
+    int shift = 0;
+
+    if (*end == 'K' || *end == 'k') {
+        shift = 10;
+    }
+    else if (*end == 'M' || *end == 'm') {
+        shift = 20;
+    }
+    else if (*end == 'G' || *end == 'g') {
+        shift = 30;
+    }
+    if (shift != 0) {
+        end++;
+    }
+    if (end == v || *end != '\0' || n < 1 || n > (apr_int64_t)1 << 30
+        || (n << shift) > (apr_int64_t)1 << 30) {
+        return -1;
+    }
+    *out = (apr_size_t)(n << shift);
+    return 0;
+}
+
+const char *certauthz_set_revocation_url(cmd_parms *cmd, void *dc, int argc,
+                                         char *const argv[])
+{
+    certauthz_srv_conf_t *sc = certauthz_srv_conf(cmd->server);
+    certauthz_url_opts_t *o = apr_pcalloc(cmd->pool, sizeof(*o));
+    const char *name = cmd->cmd->name;
+    apr_finfo_t fi;
+    apr_uri_t uri;
+    int i;
+
+    (void)dc;
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s takes a URL", name);
+    }
+    if (apr_uri_parse(cmd->pool, argv[0], &uri) != APR_SUCCESS
+        || uri.scheme == NULL
+        || (strcasecmp(uri.scheme, "http") != 0
+            && strcasecmp(uri.scheme, "https") != 0)
+        || uri.hostname == NULL || *uri.hostname == '\0') {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an http: or https: "
+                            "URL with a host", name, argv[0]);
+    }
+    o->url = argv[0];
+    o->timeout = CERTAUTHZ_FETCH_DEFAULT_TIMEOUT;
+    o->max_size = CERTAUTHZ_FETCH_DEFAULT_MAX_SIZE;
+    for (i = 1; i < argc; i++) {
+        const char *v = strchr(argv[i], '=');
+        char *end;
+
+        v = v ? v + 1 : "";
+        if (strncasecmp(argv[i], "timeout=", 8) == 0) {
+            apr_int64_t t = apr_strtoi64(v, &end, 10);
+
+            if (*v == '\0' || *end != '\0' || t < 1 || t > 300) {
+                return apr_psprintf(cmd->pool, "%s %s: '%s' is not a number "
+                                    "of seconds from 1 to 300", name,
+                                    argv[0], argv[i]);
+            }
+            o->timeout = apr_time_from_sec(t);
+        }
+        else if (strncasecmp(argv[i], "maxsize=", 8) == 0) {
+            if (parse_size(v, &o->max_size) != 0) {
+                return apr_psprintf(cmd->pool, "%s %s: '%s' is not a size "
+                                    "from 1 to 1G (bytes, or with K, M or "
+                                    "G)", name, argv[0], argv[i]);
+            }
+        }
+        else if (strncasecmp(argv[i], "ca=", 3) == 0) {
+            o->ca_file = ap_server_root_relative(cmd->pool, v);
+            if (o->ca_file == NULL || *v == '\0'
+                || apr_stat(&fi, o->ca_file, APR_FINFO_TYPE, cmd->temp_pool)
+                       != APR_SUCCESS
+                || fi.filetype != APR_REG) {
+                return apr_psprintf(cmd->pool, "%s %s: '%s' names no "
+                                    "readable file of CA certificates",
+                                    name, argv[0], argv[i]);
+            }
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s %s: unknown option '%s' "
+                                "(timeout=, maxsize= or ca=)", name, argv[0],
+                                argv[i]);
+        }
+    }
+    APR_ARRAY_PUSH(sc->revocation_urls, certauthz_url_opts_t *) = o;
+    APR_ARRAY_PUSH(sc->revocation_urls_where, const char *) =
+        apr_psprintf(cmd->pool, "%s on line %d of %s", name,
+                     cmd->directive->line_num, cmd->directive->filename);
+    return NULL;
+}
+
+/* The source of path (a file, or url when not NULL) for servers whose
+ * CRLs verify against verify_ca, made on first sight.  NULL, or the
+ * error of loading the file. */
+static const char *add_source(apr_pool_t *pconf, apr_hash_t *seen,
+                              certauthz_srv_conf_t *sc, const char *path,
+                              const certauthz_url_opts_t *url,
+                              const char *where, int interval,
+                              apr_pool_t *ptemp)
+{
+    /* A CRL checked against one CA file is not a CRL checked against
+     * another: the verify CA is part of the identity. */
+    const char *key = apr_pstrcat(ptemp, url ? "url\n" : "file\n", path,
+                                  "\n", sc->crl_verify_ca, NULL);
+    source_t *src = apr_hash_get(seen, key, APR_HASH_KEY_STRING);
+
+    if (src == NULL) {
+        src = apr_pcalloc(pconf, sizeof(*src));
+        src->slot = (unsigned)sources->nelts;
+        src->path = path;
+        src->url = url;
+        src->verify_ca = sc->crl_verify_ca;
+        src->interval = interval;
+        src->where = where;
+        if (url == NULL) {
+            certauthz_revopts_t opts;
+            const char *err;
+
+            memset(&opts, 0, sizeof(opts));
+            opts.verify_ca = sc->crl_verify_ca;
+            err = certauthz_revlist_load(pconf, path, &opts, &src->initial);
+            if (err != NULL) {
+                return err;
+            }
+            apr_pool_cleanup_register(pconf, src, release_initial,
+                                      apr_pool_cleanup_null);
+        }
+        apr_hash_set(seen, key, APR_HASH_KEY_STRING, src);
+        APR_ARRAY_PUSH(sources, source_t *) = src;
+    }
+    else if (interval < src->interval) {
+        /* Checked at the shortest interval of those using it. */
+        src->interval = interval;
+    }
+    src->shared_by++;
+    APR_ARRAY_PUSH(sc->sources, source_t *) = src;
+    return NULL;
 }
 
 static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -128,47 +284,29 @@ static int revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             certauthz_crl_verifier_close(v);
             apr_hash_set(cas, sc->crl_verify_ca, APR_HASH_KEY_STRING, "");
         }
-        sc->sources = apr_array_make(pconf, sc->revocation_files->nelts,
+        sc->sources = apr_array_make(pconf,
+                                     sc->revocation_files->nelts
+                                         + sc->revocation_urls->nelts,
                                      sizeof(source_t *));
         for (i = 0; i < sc->revocation_files->nelts; i++) {
-            const char *path = APR_ARRAY_IDX(sc->revocation_files, i,
-                                             const char *);
             const char *where = APR_ARRAY_IDX(sc->revocation_where, i,
                                               const char *);
-            /* A CRL checked against one CA file is not a CRL checked
-             * against another: the verify CA is part of the identity. */
-            const char *key = apr_pstrcat(ptemp, path, "\n",
-                                          sc->crl_verify_ca, NULL);
-            source_t *src = apr_hash_get(seen, key, APR_HASH_KEY_STRING);
+            const char *err = add_source(
+                pconf, seen, sc,
+                APR_ARRAY_IDX(sc->revocation_files, i, const char *), NULL,
+                where, interval, ptemp);
 
-            if (src == NULL) {
-                certauthz_revopts_t opts;
-                const char *err;
+            if (err != NULL) {
+                return fatal(s, err, where);
+            }
+        }
+        for (i = 0; i < sc->revocation_urls->nelts; i++) {
+            const certauthz_url_opts_t *o = APR_ARRAY_IDX(
+                sc->revocation_urls, i, const certauthz_url_opts_t *);
 
-                src = apr_pcalloc(pconf, sizeof(*src));
-                src->slot = (unsigned)sources->nelts;
-                src->path = path;
-                src->verify_ca = sc->crl_verify_ca;
-                src->interval = interval;
-                src->where = where;
-                memset(&opts, 0, sizeof(opts));
-                opts.verify_ca = sc->crl_verify_ca;
-                err = certauthz_revlist_load(pconf, path, &opts,
-                                             &src->initial);
-                if (err != NULL) {
-                    return fatal(s, err, where);
-                }
-                apr_pool_cleanup_register(pconf, src, release_initial,
-                                          apr_pool_cleanup_null);
-                apr_hash_set(seen, key, APR_HASH_KEY_STRING, src);
-                APR_ARRAY_PUSH(sources, source_t *) = src;
-            }
-            else if (interval < src->interval) {
-                /* Checked at the shortest interval of those using it. */
-                src->interval = interval;
-            }
-            src->shared_by++;
-            APR_ARRAY_PUSH(sc->sources, source_t *) = src;
+            add_source(pconf, seen, sc, o->url, o, APR_ARRAY_IDX(
+                           sc->revocation_urls_where, i, const char *),
+                       interval, ptemp);
         }
     }
     return OK;
@@ -215,7 +353,10 @@ static const char *open_index_dir(apr_pool_t *p, apr_uint64_t generation)
                  generation);
     dh = fdopendir(dup(fd));
     while (dh != NULL && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, 17) != 0) {
+        /* The copies of distribution points' last bodies stay: a start
+         * falls back on them (src/loader.h). */
+        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, 17) != 0
+            && strncmp(e->d_name, "url-", 4) != 0) {
             unlinkat(fd, e->d_name, 0);
         }
     }
@@ -228,25 +369,50 @@ static const char *open_index_dir(apr_pool_t *p, apr_uint64_t generation)
     return NULL;
 }
 
+/* Reports of the start-up fetches (the loader logs its own later). */
+static void startup_log(void *baton, certauthz_revlog_e level,
+                        const char *msg)
+{
+    ap_log_error(APLOG_MARK,
+                 APLOG_STARTUP | (level == CERTAUTHZ_REVLOG_ERROR  ? APLOG_ERR
+                                  : level == CERTAUTHZ_REVLOG_WARN ? APLOG_WARNING
+                                                                   : APLOG_NOTICE),
+                 0, baton, CERTAUTHZ_LOGNO(0106) "%s", msg);
+}
+
+/* The HTTP client of this generation's loader: one for the start-up
+ * fetches, dropped with the connections it made (the loader must not
+ * share them), then the loader's own.  NULL, or a message. */
+static const char *fetch_client(apr_pool_t *pconf, apr_pool_t **startup)
+{
+    fetch_ops = apr_pcalloc(pconf, sizeof(*fetch_ops));
+    apr_pool_create(startup, pconf);
+    return certauthz_fetch_curl(*startup, fetch_ops);
+}
+
 static int revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                   apr_pool_t *ptemp, server_rec *main_s)
 {
     certauthz_loader_src_t *cfg;
     certauthz_revlist_t **initial;
     certauthz_loader_t *loader;
+    apr_pool_t *startup = NULL;
     apr_uint64_t generation;
     const char *err;
-    int i, n = sources != NULL ? sources->nelts : 0;
+    int i, urls = 0, n = sources != NULL ? sources->nelts : 0;
+    int nstores = certauthz_store_count();
 
     (void)plog;
-    if (n == 0 || ap_state_query(AP_SQ_MAIN_STATE)
-                      == AP_SQ_MS_CREATE_PRE_CONFIG) {
+    fetch_ops = NULL;
+    if ((n == 0 && nstores == 0)
+        || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
     /* Unique per start and restart: names this generation's files. */
     generation = ((apr_uint64_t)apr_time_now() << 16) ^ (apr_uint64_t)getpid();
     if ((err = open_index_dir(pconf, generation)) != NULL
-        || (err = certauthz_shm_create(pconf, (apr_uint32_t)n, generation,
+        || (err = certauthz_shm_create(pconf, (apr_uint32_t)n,
+                                       (apr_uint32_t)nstores, generation,
                                        &table))
                != NULL) {
         return fatal(main_s, apr_pstrcat(ptemp, "revocation: ", err, NULL),
@@ -254,20 +420,37 @@ static int revocation_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     apr_pool_cleanup_register(pconf, NULL, close_index_dir,
                               apr_pool_cleanup_null);
-    cfg = apr_pcalloc(ptemp, sizeof(*cfg) * n);
-    initial = apr_pcalloc(ptemp, sizeof(*initial) * n);
+    certauthz_store_attach(table);
+    cfg = apr_pcalloc(ptemp, sizeof(*cfg) * (n ? n : 1));
+    initial = apr_pcalloc(ptemp, sizeof(*initial) * (n ? n : 1));
     for (i = 0; i < n; i++) {
         source_t *src = APR_ARRAY_IDX(sources, i, source_t *);
 
         cfg[i].path = src->path;
         cfg[i].verify_ca = src->verify_ca;
         cfg[i].interval = src->interval;
+        cfg[i].url = src->url;
         initial[i] = src->initial;
+        urls += src->url != NULL;
+    }
+    if (urls > 0 && (err = fetch_client(pconf, &startup)) != NULL) {
+        return fatal(main_s, apr_pstrcat(ptemp, "revocation: ", err, NULL),
+                     NULL);
     }
     err = certauthz_loader_create(pconf, certauthz_shm_rw(table), index_fd,
-                                  index_dir, n, cfg, initial, &loader);
+                                  index_dir, n, cfg, initial, fetch_ops,
+                                  startup_log, main_s, &loader);
+    if (startup != NULL) {
+        apr_pool_destroy(startup);
+        if (err == NULL) {
+            err = certauthz_fetch_curl(pconf, fetch_ops);
+        }
+    }
     if (err != NULL) {
-        return fatal(main_s, apr_pstrcat(ptemp, "revocation: ", err, NULL),
+        return fatal(main_s, strncmp(err, "CertAuthz", 9) == 0
+                                 ? err
+                                 : apr_pstrcat(ptemp, "revocation: ", err,
+                                               NULL),
                      NULL);
     }
     /* Published: the children map the files, the start-up copies go. */
@@ -282,7 +465,9 @@ static void view_error(void *baton, const char *msg)
     source_t *src = baton;
 
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, ap_server_conf,
-                 CERTAUTHZ_LOGNO(0105) "CertAuthzRevocationFile %s: %s",
+                 CERTAUTHZ_LOGNO(0105) "%s %s: %s",
+                 src->url ? "CertAuthzRevocationURL"
+                          : "CertAuthzRevocationFile",
                  src->path, msg);
 }
 
@@ -315,7 +500,7 @@ static apr_uint64_t published_sum(const certauthz_srv_conf_t *sc)
     apr_uint64_t sum = 0;
     int i;
 
-    for (i = 0; i < sc->sources->nelts; i++) {
+    for (i = 0; sc->sources != NULL && i < sc->sources->nelts; i++) {
         source_t *src = APR_ARRAY_IDX(sc->sources, i, source_t *);
 
         sum += src->view ? certauthz_revview_published(src->view) : 0;
@@ -324,16 +509,19 @@ static apr_uint64_t published_sum(const certauthz_srv_conf_t *sc)
 }
 
 /*
- * OK, REVOKED or CRL_STALE for a verified identity on the request's server:
- * a few hash probes per source.  Each list is referenced while it is
- * consulted, so a swap never pulls it from under the lookup.
+ * OK, REVOKED, STORE_UNAVAILABLE or CRL_STALE for a verified identity on
+ * the request's server: a few hash probes per source, then the revocation
+ * store (mod_certauthz_store.c) unless a source revokes already.  Each
+ * list is referenced while it is consulted, so a swap never pulls it from
+ * under the lookup.
  *
  * The verdict is kept on the identity and reused while the server is the
- * same, no source has published a newer version and the second has not
- * changed (a CRL passing its nextUpdate is seen within a second): the
- * lookups' memory accesses into a large index cost more than their
- * instructions.  The identity may be shared by the streams of an HTTP/2
- * connection, hence its lock.
+ * same, no source has published a newer version, the second has not
+ * changed (a CRL passing its nextUpdate is seen within a second) and the
+ * store's verdict holds (CertAuthzStoreCacheSeconds): the lookups' memory
+ * accesses into a large index cost more than their instructions.  The
+ * identity may be shared by the streams of an HTTP/2 connection, hence
+ * its lock.
  */
 certauthz_reason_e certauthz_revocation_reason(request_rec *r,
                                                certauthz_ident_t *id)
@@ -341,19 +529,16 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
     certauthz_srv_conf_t *sc = certauthz_srv_conf(r->server);
     certauthz_reason_e reason = CERTAUTHZ_REASON_OK;
     apr_uint64_t stamp = 0;
-    apr_time_t now;
-    apr_int64_t sec;
-    int i, n;
+    apr_time_t now, until;
+    int i, n = sc->sources != NULL ? sc->sources->nelts : 0;
 
-    if (sc->sources == NULL || sc->sources->nelts == 0) {
+    if (n == 0 && sc->store == NULL) {
         return reason;
     }
-    n = sc->sources->nelts;
     now = apr_time_now();
-    sec = (apr_int64_t)apr_time_sec(now);
     stamp = published_sum(sc);
     apr_thread_mutex_lock(id->rev_lock);
-    if (id->rev_sc == (const void *)sc && id->rev_sec == sec
+    if (id->rev_sc == (const void *)sc && now < id->rev_until
         && id->rev_stamp == stamp) {
         reason = id->rev_reason;
         apr_thread_mutex_unlock(id->rev_lock);
@@ -384,9 +569,22 @@ certauthz_reason_e certauthz_revocation_reason(request_rec *r,
         }
         stamp += version;
     }
+    until = apr_time_from_sec(apr_time_sec(now) + 1);
+    if (sc->store != NULL && reason != CERTAUTHZ_REASON_REVOKED) {
+        apr_time_t store_until = until;
+        certauthz_reason_e got = certauthz_store_reason(r, id->cert, now,
+                                                        &store_until);
+
+        if (got > reason) {
+            reason = got;
+        }
+        if (store_until < until) {
+            until = store_until;
+        }
+    }
     apr_thread_mutex_lock(id->rev_lock);
     id->rev_sc = sc;
-    id->rev_sec = sec;
+    id->rev_until = until;
     id->rev_stamp = stamp;
     id->rev_reason = reason;
     apr_thread_mutex_unlock(id->rev_lock);

@@ -63,7 +63,7 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int status_handler(request_rec *r)
 {
     apr_uint64_t counts[CERTAUTHZ_REASON_COUNT];
-    apr_uint64_t would[CERTAUTHZ_REASON_COUNT];
+    apr_uint64_t would[CERTAUTHZ_REASON_COUNT], store_counts[2];
     certauthz_counters_t *c = certauthz_counters();
     int d, i;
 
@@ -90,12 +90,16 @@ static int status_handler(request_rec *r)
                                         __ATOMIC_RELAXED);
         }
     }
+    store_counts[0] = __atomic_load_n(&c->store_lookups, __ATOMIC_RELAXED);
+    store_counts[1] = __atomic_load_n(&c->store_errors, __ATOMIC_RELAXED);
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (!r->header_only) {
         ap_rputs(certauthz_status_json_ex(r->pool,
                                           certauthz_revocation_status(r),
-                                          counts, would, (long)getpid()),
+                                          certauthz_store_status(r), counts,
+                                          would, store_counts,
+                                          (long)getpid()),
                  r);
         ap_rputs("\n", r);
     }

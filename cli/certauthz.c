@@ -28,8 +28,14 @@ static const char usage_text[] =
     "      key, certificate and .p12 for device NAME in DIR/devices/\n"
     "  sign DIR REQ.csr [--days N] [--out FILE] [--passphrase-file F]\n"
     "      sign a device's own certificate request\n"
-    "  revoke DIR SERIAL|CERT.pem|NAME [--reason R] [--passphrase-file F]\n"
-    "      revoke it in index.txt and crl.pem (each replaced atomically)\n"
+    "  revoke DIR SERIAL|CERT.pem|NAME [--reason R] [--store redis:HOST:PORT]\n"
+    "          [--passphrase-file F]\n"
+    "      revoke it in index.txt and crl.pem (each replaced atomically),\n"
+    "      and with --store in a fleet's revocation store\n"
+    "  unrevoke DIR SERIAL|CERT.pem|NAME [--store redis:HOST:PORT]\n"
+    "          [--passphrase-file F]\n"
+    "      undo a mistaken revocation: valid again in index.txt, crl.pem\n"
+    "      and the store\n"
     "  list DIR [--json]\n"
     "      every certificate the CA issued: name, serial, state, expiry\n"
     "  crl DIR [--days N] [--passphrase-file F]\n"
@@ -292,6 +298,9 @@ int main(int argc, const char *const *argv)
     }
     else if (strcmp(cmd, "revoke") == 0) {
         rc = cli_cmd_revoke(p, argc - 2, argv + 2);
+    }
+    else if (strcmp(cmd, "unrevoke") == 0) {
+        rc = cli_cmd_unrevoke(p, argc - 2, argv + 2);
     }
     else if (strcmp(cmd, "list") == 0) {
         rc = cli_cmd_list(p, argc - 2, argv + 2);

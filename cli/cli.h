@@ -129,6 +129,22 @@ void cli_own_x509(apr_pool_t *p, X509 *x);
 /* A new key: "ec" (P-256, the default) or "rsa" (3072 bits). */
 const char *cli_new_key(apr_pool_t *p, const char *type, EVP_PKEY **key);
 
+/* ---- store.c: the revocation store of a fleet (Redis) ------------- */
+
+typedef struct cli_store cli_store_t;
+
+/* Reach the store of --store redis:HOST:PORT: NULL or a message. */
+const char *cli_store_open(apr_pool_t *p, const char *spec, cli_store_t **out);
+/* "redis HOST:PORT", for messages. */
+const char *cli_store_name(const cli_store_t *st);
+/* Write the entry id (src/storekey.h) with value, living ttl seconds. */
+const char *cli_store_put(cli_store_t *st, const unsigned char *id,
+                          apr_size_t len, const char *value,
+                          apr_uint32_t ttl);
+/* Remove the entry id; *removed: whether it was there. */
+const char *cli_store_remove(cli_store_t *st, const unsigned char *id,
+                             apr_size_t len, int *removed);
+
 /* ---- inspect.c ---------------------------------------------------- */
 
 /* Read a certificate (PEM or DER, "-" for standard input) with the
@@ -143,6 +159,7 @@ int cli_cmd_crl(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_issue(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_sign(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_revoke(apr_pool_t *p, int argc, const char *const *argv);
+int cli_cmd_unrevoke(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_list(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_inspect(apr_pool_t *p, int argc, const char *const *argv);
 int cli_cmd_check(apr_pool_t *p, int argc, const char *const *argv);

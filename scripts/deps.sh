@@ -6,7 +6,8 @@ set -e
 
 PKGS="apache2-bin apache2-dev libapache2-mod-perl2 libwww-perl
 liblwp-protocol-https-perl libio-socket-ssl-perl libjson-pp-perl libssl-dev
-libssl3 openssl libpcre2-dev libapr1-dev curl make gcc libc6-dev valgrind $*"
+libssl3 openssl libpcre2-dev libapr1-dev libaprutil1-dev libcurl4-openssl-dev curl
+make gcc libc6-dev valgrind $*"
 
 missing=""
 for p in $PKGS; do

@@ -6,7 +6,7 @@ const char *certauthz_reason_name(certauthz_reason_e reason)
 {
     static const char *const names[CERTAUTHZ_REASON_COUNT] = {
         NULL, "ok", "no-cert", "unverified", "no-match", "crl-stale",
-        "revoked"
+        "store-unavailable", "revoked"
     };
 
     if ((int)reason < 0 || reason >= CERTAUTHZ_REASON_COUNT) {

@@ -13,6 +13,9 @@ typedef enum {
     CERTAUTHZ_REASON_UNVERIFIED,
     CERTAUTHZ_REASON_NO_MATCH,
     CERTAUTHZ_REASON_CRL_STALE,
+    /* The revocation store (CertAuthzRevocationStore) could not answer and
+     * CertAuthzStoreUnavailable is deny: it might have said revoked. */
+    CERTAUTHZ_REASON_STORE_UNAVAILABLE,
     CERTAUTHZ_REASON_REVOKED,
     CERTAUTHZ_REASON_COUNT
 } certauthz_reason_e;

@@ -116,6 +116,51 @@ static const char *load(apr_pool_t *p, const char *path,
     return NULL;
 }
 
+const char *certauthz_revlist_load_mem(apr_pool_t *p, const char *name,
+                                       certauthz_bigbuf_t *data,
+                                       apr_time_t mtime,
+                                       const certauthz_revopts_t *opts,
+                                       certauthz_revlist_t **out)
+{
+    certauthz_revbuild_t b;
+    certauthz_crl_verifier_t *v = NULL;
+    certauthz_filesig_t sig;
+    certauthz_revlist_t *l = NULL;
+    const char *err = NULL;
+
+    memset(&b, 0, sizeof(b));
+    memset(&sig, 0, sizeof(sig));
+    sig.ok = 1;
+    sig.size = data->len;
+    sig.mtime_sec = (int64_t)apr_time_sec(mtime);
+    /* The text readers stop at a NUL as a file's do at its end. */
+    if (certauthz_bigbuf_reserve(data, 1) != 0) {
+        err = certauthz_rev_oom;
+    }
+    else {
+        data->p[data->len] = '\0';
+    }
+    if (err == NULL && opts->verify_ca != NULL) {
+        err = certauthz_crl_verifier_open(p, opts->verify_ca, &v);
+    }
+    if (err == NULL) {
+        err = parse(p, name, data, v, &b);
+    }
+    certauthz_crl_verifier_close(v);
+    if (err == NULL && (l = certauthz_revbuild_finish(&b, &sig)) == NULL) {
+        err = certauthz_rev_oom;
+    }
+    certauthz_revbuild_free(&b);
+    if (err == certauthz_rev_oom) {
+        err = apr_psprintf(p, "%s: out of memory while loading", name);
+    }
+    if (err != NULL) {
+        return err;
+    }
+    *out = l;
+    return NULL;
+}
+
 const char *certauthz_revlist_load(apr_pool_t *p, const char *path,
                                    const certauthz_revopts_t *opts,
                                    certauthz_revlist_t **out)

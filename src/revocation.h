@@ -83,6 +83,16 @@ const char *certauthz_revlist_load_ex(apr_pool_t *p, const char *path,
                                       certauthz_revlist_t **out,
                                       int *changed);
 
+/* The same for content held in memory (a response of a distribution
+ * point, CertAuthzRevocationURL): `name` stands for the path in messages,
+ * mtime for the file's modification time (0: unknown).  data may grow by
+ * a byte. */
+const char *certauthz_revlist_load_mem(apr_pool_t *p, const char *name,
+                                       certauthz_bigbuf_t *data,
+                                       apr_time_t mtime,
+                                       const certauthz_revopts_t *opts,
+                                       certauthz_revlist_t **out);
+
 /* Write the list's compiled index to fd (from its current offset), for
  * certauthz_revlist_map.  APR_SUCCESS, or the errno of the failed write. */
 apr_status_t certauthz_revlist_save(const certauthz_revlist_t *list, int fd);

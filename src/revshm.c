@@ -47,13 +47,15 @@ static apr_status_t shm_cleanup(void *data)
 }
 
 const char *certauthz_shm_create(apr_pool_t *p, apr_uint32_t nslots,
+                                 apr_uint32_t nstores,
                                  apr_uint64_t generation,
                                  certauthz_shm_t **out)
 {
     certauthz_shm_t *shm = apr_pcalloc(p, sizeof(*shm));
     certauthz_table_t *t;
     size_t len = sizeof(certauthz_table_t)
-                 + (nslots ? nslots - 1 : 0) * sizeof(certauthz_slot_t);
+                 + (nslots ? nslots - 1 : 0) * sizeof(certauthz_slot_t)
+                 + nstores * sizeof(certauthz_storeslot_t);
     long page = sysconf(_SC_PAGESIZE);
     int fd, e;
 
@@ -87,6 +89,7 @@ const char *certauthz_shm_create(apr_pool_t *p, apr_uint32_t nslots,
     t = shm->rw;
     memcpy(t->magic, TABLE_MAGIC, 8);
     t->nslots = nslots;
+    t->nstores = nstores;
     t->generation = generation;
     /* From now on no new writable mapping can be made and write() on the
      * memfd fails: the read-only mapping below cannot be made writable by
@@ -180,6 +183,63 @@ void certauthz_slot_read(const certauthz_slot_t *slot,
 apr_uint64_t certauthz_slot_version(const certauthz_slot_t *slot)
 {
     return __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
+}
+
+certauthz_storeslot_t *certauthz_table_stores(certauthz_table_t *t)
+{
+    /* Slots are 8-byte aligned, and so are store slots after them. */
+    return (certauthz_storeslot_t *)(void *)&t->slots[t->nslots];
+}
+
+const certauthz_storeslot_t *
+certauthz_table_stores_ro(const certauthz_table_t *t)
+{
+    return (const certauthz_storeslot_t *)(const void *)&t->slots[t->nslots];
+}
+
+void certauthz_storeslot_publish(certauthz_storeslot_t *slot,
+                                 const certauthz_storeslot_view_t *st)
+{
+    apr_uint64_t seq = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
+
+    __atomic_store_n(&slot->seq, seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    slot->since = st->since;
+    slot->checked = st->checked;
+    slot->outages = st->outages;
+    memcpy(slot->last_error, st->last_error, sizeof(slot->last_error));
+    slot->last_error[sizeof(slot->last_error) - 1] = '\0';
+    __atomic_store_n(&slot->seq, seq + 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&slot->down, st->down ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
+void certauthz_storeslot_read(const certauthz_storeslot_t *slot,
+                              certauthz_storeslot_view_t *out)
+{
+    int tries;
+
+    for (tries = 0; tries < 1000; tries++) {
+        apr_uint64_t s1 = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+
+        if (s1 & 1) {
+            continue;
+        }
+        out->down = (int)__atomic_load_n(&slot->down, __ATOMIC_ACQUIRE);
+        out->since = slot->since;
+        out->checked = slot->checked;
+        out->outages = slot->outages;
+        memcpy(out->last_error, slot->last_error, sizeof(out->last_error));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&slot->seq, __ATOMIC_RELAXED) == s1) {
+            break;
+        }
+    }
+    out->last_error[sizeof(out->last_error) - 1] = '\0';
+}
+
+int certauthz_storeslot_down(const certauthz_storeslot_t *slot)
+{
+    return (int)__atomic_load_n(&slot->down, __ATOMIC_ACQUIRE);
 }
 
 certauthz_counters_t *certauthz_counters_create(void)

@@ -1,6 +1,7 @@
 /*
  * revshm: the state of the revocation sources as the loader publishes it to
- * the server's processes (INTERFACE §3), and the counters of decisions
+ * the server's processes (INTERFACE §3), the state of the revocation
+ * stores as the loader sees them (§9), and the counters of decisions
  * summed over those processes (§4, §10).
  *
  * Two shared mappings, made by the parent before anything forks:
@@ -53,25 +54,51 @@ typedef struct {
     char last_error[CERTAUTHZ_SLOT_ERRLEN];
 } certauthz_slot_view_t;
 
+#define CERTAUTHZ_STORE_ERRLEN 256
+
+/* One revocation store (CertAuthzRevocationStore), as the loader's
+ * heartbeat finds it.  down is read alone (one atomic load, on the way to
+ * a lookup); the rest is guarded by the seqlock seq. */
+typedef struct {
+    volatile apr_uint32_t down;     /* 1: it does not answer the loader */
+    apr_uint32_t pad;
+    volatile apr_uint64_t seq;
+    apr_int64_t since;              /* when down last changed, 0 never */
+    apr_int64_t checked;            /* the last heartbeat it answered */
+    apr_uint64_t outages;           /* times it went down */
+    char last_error[CERTAUTHZ_STORE_ERRLEN]; /* why, while down */
+} certauthz_storeslot_t;
+
+/* A consistent copy of a store slot. */
+typedef struct {
+    int down;
+    apr_time_t since, checked;
+    apr_uint64_t outages;
+    char last_error[CERTAUTHZ_STORE_ERRLEN];
+} certauthz_storeslot_view_t;
+
 typedef struct {
     char magic[8];
     apr_uint32_t nslots;
-    apr_uint32_t pad;
+    apr_uint32_t nstores;
     /* Names the index files of this configuration generation. */
     apr_uint64_t generation;
-    certauthz_slot_t slots[1];      /* nslots of them */
+    /* nslots source slots, then nstores store slots
+     * (certauthz_table_stores). */
+    certauthz_slot_t slots[1];
 } certauthz_table_t;
 
 typedef struct certauthz_shm certauthz_shm_t;
 
 /*
- * Create the source table for nslots sources: *out holds the writable
+ * Create the table for nslots sources and nstores stores: *out holds the writable
  * mapping (not inherited by processes forked later, see
  * certauthz_shm_lend) and the sealed read-only one every process forked
  * later inherits.  Both are unmapped when p is cleared.  NULL, or a
  * message.
  */
 const char *certauthz_shm_create(apr_pool_t *p, apr_uint32_t nslots,
+                                 apr_uint32_t nstores,
                                  apr_uint64_t generation,
                                  certauthz_shm_t **out);
 
@@ -96,6 +123,22 @@ void certauthz_slot_read(const certauthz_slot_t *slot,
 
 /* The version in force (one atomic load). */
 apr_uint64_t certauthz_slot_version(const certauthz_slot_t *slot);
+
+/* The store slots of a table (nstores of them). */
+certauthz_storeslot_t *certauthz_table_stores(certauthz_table_t *t);
+const certauthz_storeslot_t *
+certauthz_table_stores_ro(const certauthz_table_t *t);
+
+/* The loader: publish a store's state. */
+void certauthz_storeslot_publish(certauthz_storeslot_t *slot,
+                                 const certauthz_storeslot_view_t *st);
+
+/* A consistent copy of a store's state. */
+void certauthz_storeslot_read(const certauthz_storeslot_t *slot,
+                              certauthz_storeslot_view_t *out);
+
+/* Whether the loader found the store down (one atomic load). */
+int certauthz_storeslot_down(const certauthz_storeslot_t *slot);
 
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */

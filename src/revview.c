@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
@@ -28,7 +29,24 @@ struct certauthz_revview {
     apr_uint64_t held;
     apr_uint64_t failed;            /* the version that could not be
                                      * mapped, reported once */
+    apr_time_t behind_since;        /* monotonic: since when a newer
+                                     * version cannot be mapped (0: not) */
+    apr_uint64_t behind_reported;   /* the version that made it fail
+                                     * closed, reported once */
 };
+
+/* How long a process may judge by its list while a newer published one
+ * cannot be mapped: past that, it fails closed (certauthz_revview_acquire
+ * answers NULL) rather than keep an old list forever. */
+#define BEHIND_GRACE (2 * APR_USEC_PER_SEC)
+
+static apr_time_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return apr_time_from_sec(ts.tv_sec) + ts.tv_nsec / 1000;
+}
 
 static apr_status_t view_cleanup(void *data)
 {
@@ -146,6 +164,8 @@ certauthz_revlist_t *certauthz_revview_acquire(certauthz_revview_t *v,
     apr_uint64_t pub = certauthz_revview_published(v);
     certauthz_revlist_t *l;
 
+    int behind = 0;
+
     apr_thread_mutex_lock(v->mutex);
     if (pub != v->held && pub != 0) {
         certauthz_revlist_t *n = map_version(v, pub);
@@ -155,10 +175,31 @@ certauthz_revlist_t *certauthz_revview_acquire(certauthz_revview_t *v,
                 certauthz_revlist_release(v->list);
             }
             v->list = n;
+            v->behind_since = 0;
             __atomic_store_n(&v->held, pub, __ATOMIC_RELEASE);
         }
+        else {
+            apr_time_t now = mono_now();
+
+            if (v->behind_since == 0) {
+                v->behind_since = now;
+            }
+            else if (now - v->behind_since > BEHIND_GRACE) {
+                behind = 1;
+                if (v->err != NULL && v->behind_reported != pub) {
+                    char msg[160];
+
+                    v->behind_reported = pub;
+                    snprintf(msg, sizeof(msg),
+                             "version %llu of the list cannot be mapped; "
+                             "refusing certificates until it can",
+                             (unsigned long long)pub);
+                    v->err(v->baton, msg);
+                }
+            }
+        }
     }
-    l = v->list;
+    l = behind ? NULL : v->list;
     if (l != NULL) {
         certauthz_revlist_ref(l);
     }

@@ -43,7 +43,9 @@ certauthz_revview_t *certauthz_revview_fixed(apr_pool_t *p,
  * The list in force, with a reference the caller releases, and its version
  * (*version, may be NULL).  When the loader published a newer version, it
  * is mapped first (one thread at a time; the others meanwhile use the list
- * they have).  NULL when no version could ever be mapped.
+ * they have).  NULL when no version could ever be mapped, or when a newer
+ * published version could not be mapped for two seconds: the caller fails
+ * closed then rather than judge by an old list.
  */
 certauthz_revlist_t *certauthz_revview_acquire(certauthz_revview_t *v,
                                                apr_uint64_t *version);

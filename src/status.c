@@ -43,15 +43,22 @@ static void push_counts(apr_pool_t *p, apr_array_header_t *parts,
 
 const char *certauthz_status_json(apr_pool_t *p,
                                   const apr_array_header_t *sources,
-                                  const apr_uint64_t *counts, long pid)
+                                  const apr_array_header_t *stores,
+                                  const apr_uint64_t *counts,
+                                  const apr_uint64_t store_counts[2],
+                                  long pid)
 {
-    return certauthz_status_json_ex(p, sources, counts, NULL, pid);
+    return certauthz_status_json_ex(p, sources, stores, counts, NULL,
+                                    store_counts, pid);
 }
 
 const char *certauthz_status_json_ex(apr_pool_t *p,
                                      const apr_array_header_t *sources,
+                                     const apr_array_header_t *stores,
                                      const apr_uint64_t *counts,
-                                     const apr_uint64_t *would, long pid)
+                                     const apr_uint64_t *would,
+                                     const apr_uint64_t store_counts[2],
+                                     long pid)
 {
     apr_array_header_t *parts = apr_array_make(p, 32, sizeof(char *));
     int i, n = sources ? sources->nelts : 0;
@@ -78,7 +85,27 @@ const char *certauthz_status_json_ex(apr_pool_t *p,
             json_str_or_null(p, s->last_error), json_time(p, s->error_time),
             s->failures, s->version, s->held, s->shared_by);
     }
-    APR_ARRAY_PUSH(parts, const char *) = "], \"decisions\": {";
+    APR_ARRAY_PUSH(parts, const char *) = "], \"stores\": [";
+    for (i = 0; stores != NULL && i < stores->nelts; i++) {
+        const certauthz_storeinfo_t *s =
+            &APR_ARRAY_IDX(stores, i, certauthz_storeinfo_t);
+
+        APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+            p,
+            "%s{\"store\": %s, \"state\": %s, \"since\": %s"
+            ", \"checked\": %s, \"outages\": %" APR_UINT64_T_FMT
+            ", \"last_error\": %s, \"unavailable\": \"%s\""
+            ", \"cache_seconds\": %d}",
+            i ? ", " : "", json_str_or_null(p, s->store),
+            json_str_or_null(p, s->state), json_time(p, s->since),
+            json_time(p, s->checked), s->outages,
+            json_str_or_null(p, s->last_error), s->deny ? "deny" : "allow",
+            s->cache_seconds);
+    }
+    APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
+        p, "], \"store_lookups\": %" APR_UINT64_T_FMT
+        ", \"store_errors\": %" APR_UINT64_T_FMT ", \"decisions\": {",
+        store_counts[0], store_counts[1]);
     push_counts(p, parts, counts);
     if (would != NULL) {
         APR_ARRAY_PUSH(parts, const char *) = "}, \"report_only\": {";

@@ -14,7 +14,7 @@ my $man = slurp('docs/certauthz.1');
 my ($rc, $help) = certauthz('help');
 
 my %opts = map { $_ => 1 } $src =~ /\{"(--[\w-]+)", [01]\}/g;
-my @commands = ('ca init', qw(issue sign revoke list crl inspect check help));
+my @commands = ('ca init', qw(issue sign revoke unrevoke list crl inspect check help));
 ok(keys %opts >= 18, 'the options are found in cli/*.c (' . scalar(keys %opts) . ')');
 
 for my $c (@commands) {

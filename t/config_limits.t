@@ -28,6 +28,19 @@ my @cases = (
     ['CertAuthzDeviceId subject:NoSuchAttr', q{NoSuchAttr}],
     ['CertAuthzDeviceId san:rid', q{san:rid}],
     ['CertAuthzUser maybe', q{CertAuthzUser}],
+    # Revocation for a fleet: configtest checks, and needs no network.
+    ['CertAuthzRevocationURL http://127.0.0.1:9/ca.crl', undef],
+    ['CertAuthzRevocationURL https://127.0.0.1:9/ca.crl timeout=300 maxsize=1G', undef],
+    ['CertAuthzRevocationURL file:///etc/passwd', q{file:///etc/passwd}],
+    ['CertAuthzRevocationURL http://127.0.0.1:9/ca.crl timeout=301', q{timeout=301}],
+    ['CertAuthzRevocationStore redis:127.0.0.1:9', undef],
+    ['CertAuthzRevocationStore nosuch:127.0.0.1:9', q{no socache provider 'nosuch'}],
+    ['CertAuthzRevocationStore shmcb:' . $logs . '/x(100000)', q{inside this server}],
+    ['CertAuthzStoreCacheSeconds 0', undef],
+    ['CertAuthzStoreCacheSeconds 3600', undef],
+    ['CertAuthzStoreCacheSeconds 3601', q{'3601'}],
+    ['CertAuthzStoreUnavailable ALLOW', undef],
+    ['CertAuthzStoreUnavailable maybe', q{maybe}],
 );
 
 plan tests => 2 * @cases;

@@ -446,7 +446,7 @@ $s1 ||= {};
 $s2 ||= {};
 is(ref $s1->{sources}, 'ARRAY', 'status page: sources is an array');
 is_deeply([sort keys %{ $s1->{decisions} || {} }],
-          [sort qw(ok no-cert unverified no-match crl-stale revoked)],
+          [sort qw(ok no-cert unverified no-match crl-stale store-unavailable revoked)],
           'status page: a counter for every reason');
 my @src_ok = grep {
     my $x = $_;

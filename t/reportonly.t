@@ -114,7 +114,7 @@ sub delta {
 my ($s1, $s2, $codes) = status_around([qw(/ro/alone /ro/trial /ro/trial)], cert => 'id_other');
 is("@$codes", '403 200 200', 'counters: three requests on one connection (403, 200, 200)');
 is_deeply([sort keys %{ $s1->{report_only} || {} }],
-          [sort qw(ok no-cert unverified no-match crl-stale revoked)],
+          [sort qw(ok no-cert unverified no-match crl-stale store-unavailable revoked)],
           'status page: report_only has a counter for every reason');
 is(delta($s1, $s2, 'report_only', 'ok'), 1, 'status page: the would-grant counted once under report_only ok');
 is(delta($s1, $s2, 'report_only', 'no-match'), 2, '...the two would-deny under report_only no-match');

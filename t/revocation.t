@@ -9,7 +9,7 @@ use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 48;
+plan tests => 53;
 
 umask 022;  # the files we write are read by httpd's children (nobody)
 my $rev = pki('rev');
@@ -303,4 +303,39 @@ replace($verify, slurp(pki('rev-crl.pem')));
     ok($rc == 0 && !@made,
        'httpd -t of a good configuration writes nothing (' . join(' ', @made) . ')')
         or diag($out);
+}
+
+# --- the loader dies ----------------------------------------------------
+# The parent starts it again; the new one numbers on from what the dead one
+# published (a number reused for another list would leave every process on
+# the list it holds under that number) and loads every source again.
+{
+    my $restart = "$rev/restart.txt";
+    my $version = sub {
+        my $st = eval { JSON::PP->new->decode(
+            get_response('rev_restart', '/status')->decoded_content) } || {};
+        return ($st->{sources}[0] || {})->{version} // -1;
+    };
+    my $status = sub { wait_status('rev_restart', 'rv_reload', @_) };
+    replace($restart, "0x4005\n");
+    is($status->(403, 5), 403, 'loader death: version 2 revokes the device');
+    my $v = $version->();
+    # The loader: the process holding the source table writable.
+    my $logs = Apache::Test::vars('t_logs');
+    my $ppid = do { open my $f, '<', "$logs/httpd.pid" or die $!; <$f> + 0 };
+    my $loader;
+    for my $pid (map { /(\d+)/ ? $1 : () } `ps -o pid= --ppid $ppid`) {
+        open my $m, '<', "/proc/$pid/maps" or next;
+        $loader = $pid if grep { /certauthz-sources/ && (split)[1] eq 'rw-s' } <$m>;
+    }
+    ok($loader, "loader death: the loader is found (pid " . ($loader // '?') . ", version $v)");
+    $mark = error_log_mark();
+    kill 'KILL', $loader if $loader;
+    like(wait_log($mark, qr/CERTAUTHZ0110/, 5), qr/revocation loader \(pid $loader\) ended.*starting it again/,
+         'loader death: the parent says so and starts it again');
+    replace($restart, "# nothing revoked\n");
+    is($status->(200, 6), 200,
+       'loader death: the next change is taken by the new loader');
+    my $v2 = $version->();
+    ok($v2 > $v, "loader death: under a newer version number ($v2 > $v)");
 }

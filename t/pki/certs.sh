@@ -156,6 +156,7 @@ LIST
 mkdir -p rev
 chmod 755 rev
 printf '# nothing revoked yet\n' > rev/reload.txt
+printf '# nothing revoked yet\n' > rev/restart.txt
 cp rev-crl.pem rev/verify.pem
 
 # ---- identity (t/reneg.t, t/h2.t, t/conf/features/identity.conf.in) --------
@@ -220,3 +221,16 @@ rm -f fw_inter.key
 # Serials 0x7001...: a device the old rule (O=MyOrg) refuses and the new
 # one (OU=Devices) would let in.
 issue_cert ro_new ca "/C=US/O=NewOrg/OU=Devices/CN=ro-new" 0x7001
+
+# ---- revocation for a fleet (t/fleet.t, t/crlurl.t, features/fleet.conf.in)
+# A CA of the command's: the tests revoke its devices in a Redis store and
+# in CRLs a distribution point serves, while the servers run.  fleet-local
+# is revoked by a local list only (what CertAuthzStoreUnavailable allow
+# still enforces).
+"$CERTAUTHZ_BIN" ca init fleet-ca --org "Fleet Org" --cn "Fleet Test CA" \
+    --no-passphrase >/dev/null
+for fleet_dev in fleet-a fleet-b fleet-c fleet-local fleet-url fleet-keep; do
+    "$CERTAUTHZ_BIN" issue fleet-ca "$fleet_dev" --ou Devices >/dev/null
+done
+printf '# revoked on this host only\n%s\n' "$(openssl x509 -noout -serial \
+    -in fleet-ca/devices/fleet-local.crt | cut -d= -f2)" > fleet-local.txt

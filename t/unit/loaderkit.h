@@ -31,7 +31,7 @@ typedef struct {
     char view_error[512];
 } kit_t;
 
-static void kit_log(void *baton, certauthz_revlog_e level, const char *msg)
+static inline void kit_log(void *baton, certauthz_revlog_e level, const char *msg)
 {
     kit_t *k = baton;
 
@@ -47,7 +47,7 @@ static void kit_log(void *baton, certauthz_revlog_e level, const char *msg)
     snprintf(k->last, sizeof(k->last), "%s", msg);
 }
 
-static void kit_view_error(void *baton, const char *msg)
+static inline void kit_view_error(void *baton, const char *msg)
 {
     kit_t *k = baton;
 
@@ -56,7 +56,7 @@ static void kit_view_error(void *baton, const char *msg)
 
 /* A loader for `source` (loaded now, as at start-up) publishing in
  * `index_dir`: NULL, or what failed. */
-static const char *kit_start(kit_t *k, apr_pool_t *p, const char *source,
+static inline const char *kit_start(kit_t *k, apr_pool_t *p, const char *source,
                              const char *verify_ca, int interval,
                              const char *index_dir)
 {
@@ -76,16 +76,17 @@ static const char *kit_start(kit_t *k, apr_pool_t *p, const char *source,
         != NULL) {
         return err;
     }
-    if ((err = certauthz_shm_create(k->pool, 1, 0x1234abcdULL, &k->shm))
+    if ((err = certauthz_shm_create(k->pool, 1, 0, 0x1234abcdULL, &k->shm))
         != NULL) {
         return err;
     }
     src.path = source;
     src.verify_ca = verify_ca;
     src.interval = interval;
+    src.url = NULL;
     err = certauthz_loader_create(k->pool, certauthz_shm_rw(k->shm),
                                   k->dirfd, k->dir, 1, &src, &initial,
-                                  &k->loader);
+                                  NULL, kit_log, k, &k->loader);
     certauthz_revlist_release(initial);
     if (err != NULL) {
         return err;
@@ -98,7 +99,7 @@ static const char *kit_start(kit_t *k, apr_pool_t *p, const char *source,
 }
 
 /* Let `secs` seconds of the loader's clock pass, ticking every 0.25 s. */
-static void kit_run(kit_t *k, double secs)
+static inline void kit_run(kit_t *k, double secs)
 {
     apr_time_t end = k->mono + (apr_time_t)(secs * APR_USEC_PER_SEC);
 
@@ -109,7 +110,7 @@ static void kit_run(kit_t *k, double secs)
 }
 
 /* What the view says of a certificate now. */
-static certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
+static inline certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
 {
     certauthz_revlist_t *l = certauthz_revview_acquire(k->view, NULL);
     certauthz_reason_e r;
@@ -122,7 +123,7 @@ static certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
     return r;
 }
 
-static void kit_stop(kit_t *k)
+static inline void kit_stop(kit_t *k)
 {
     close(k->dirfd);
     apr_pool_destroy(k->pool);

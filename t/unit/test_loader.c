@@ -187,7 +187,17 @@ static void test_reload(void)
            "its list (%s)", k.view_error);
         ok(strstr(k.view_error, "refused") != NULL,
            "view: ...and says why");
+        /* Not for long: two seconds behind the loader, it fails closed. */
+        apr_sleep(apr_time_from_msec(2100));
+        kit_check(&k, c1);
+        ok(kit_check(&k, c1) == CERTAUTHZ_REASON_NONE
+               && strstr(k.view_error, "refusing certificates") != NULL,
+           "view: a newer version that cannot be mapped for two seconds: "
+           "no list at all, which callers take as revoked (%s)",
+           k.view_error);
         chmod(path, 0444);
+        ok(kit_check(&k, c1) == OK_ && certauthz_revview_held(k.view) == v + 2,
+           "view: ...until it can be mapped");
         k.view_error[0] = '\0';
     }
     kit_stop(&k);
@@ -198,7 +208,7 @@ static void test_reload(void)
 static void test_sealed(void)
 {
     certauthz_shm_t *shm;
-    const char *err = certauthz_shm_create(p, 2, 42, &shm);
+    const char *err = certauthz_shm_create(p, 2, 0, 42, &shm);
     pid_t pid;
     int status = 0;
 
@@ -264,6 +274,113 @@ static void test_interval(void)
     kit_stop(&k);
 }
 
+/* A loader started again after the one before it died (the parent's copy
+ * knows only the start-up version): it numbers on from what the dead one
+ * published, so that no process keeps an old list under a number it
+ * already holds, and it loads every source again. */
+static void test_resume(void)
+{
+    kit_t k;
+    const certauthz_cert_t *c1 = revgen_cert(p, NULL, 0x1001);
+    const certauthz_cert_t *c2 = revgen_cert(p, NULL, 0x1002);
+    pid_t pid;
+    int status = 0;
+
+    put_list("resume.txt", "1001\n", -10);
+    if (kit_start(&k, p, tpath("resume.txt"), NULL, 1, tpath("idx3"))
+        != NULL) {
+        ok(0, "resume: loader starts");
+        return;
+    }
+    /* The first loader, in a process of its own, publishes two versions
+     * and dies. */
+    certauthz_shm_lend(k.shm, 1);
+    pid = fork();
+    if (pid == 0) {
+        put_list("resume.txt", "1001\n1002\n", -10);
+        kit_run(&k, 3);
+        put_list("resume.txt", "1002\n", -10);
+        kit_run(&k, 3);
+        _exit(certauthz_loader_version(k.loader, 0) == 3 ? 0 : 1);
+    }
+    certauthz_shm_lend(k.shm, 0);
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0
+           && certauthz_slot_version(&certauthz_shm_ro(k.shm)->slots[0]) == 3,
+       "resume: the first loader published versions 2 and 3");
+    ok(kit_check(&k, c1) == OK_ && kit_check(&k, c2) == REVOKED
+           && certauthz_revview_held(k.view) == 3,
+       "resume: a process holds version 3 (1002 revoked, 1001 not)");
+    /* The list goes back to what the start-up saw, then the new loader
+     * (the parent's copy, at version 1) starts. */
+    put_list("resume.txt", "1001\n", -10);
+    certauthz_loader_resume(k.loader);
+    ok(certauthz_loader_version(k.loader, 0) == 3,
+       "resume: the new loader takes version 3 from the table");
+    kit_run(&k, 3);
+    ok(kit_check(&k, c1) == REVOKED && kit_check(&k, c2) == OK_
+           && certauthz_loader_version(k.loader, 0) == 4
+           && certauthz_revview_held(k.view) == 4,
+       "resume: it loads the file again and publishes it as version 4; the "
+       "process takes it (version %llu held %llu)",
+       (unsigned long long)certauthz_loader_version(k.loader, 0),
+       (unsigned long long)certauthz_revview_held(k.view));
+    kit_stop(&k);
+}
+
+/* A failure that may pass (here the CertAuthzCRLVerifyCA file gone for a
+ * while, the CRL unchanged) is tried again with a growing wait, logged
+ * once per message, and the list is taken once it loads. */
+static void test_retry(void)
+{
+    kit_t k;
+    revgen_ca_t ca = revgen_ca("Retry CA");
+    X509_CRL *crl = revgen_crl(ca.name, 0);
+    const char *ca_path = tpath("retry-ca.pem"), *crl_path;
+    const certauthz_cert_t *dev = revgen_cert(p, ca.name, 0x3003);
+    char *pem;
+    size_t n;
+    BIO *b;
+    int errors;
+
+    b = BIO_new_file(ca_path, "w");
+    PEM_write_bio_X509(b, ca.cert);
+    BIO_free(b);
+    /* In force: a CRL of the CA that revokes nothing. */
+    X509_CRL_sign(crl, ca.key, EVP_sha256());
+    pem = revgen_pem(p, crl, &n);
+    crl_path = revgen_put(p, dir, "retry.crl", pem, n, 10);
+    if (kit_start(&k, p, crl_path, ca_path, 1, tpath("idx4")) != NULL) {
+        ok(0, "retry: loader starts");
+        return;
+    }
+    revgen_revoke(crl, 0x3003);
+    X509_CRL_sign(crl, ca.key, EVP_sha256());
+    pem = revgen_pem(p, crl, &n);
+    rename(ca_path, tpath("retry-ca.away"));
+    revgen_put(p, dir, "retry.crl", pem, n, 10);
+    kit_run(&k, 3);
+    errors = k.errors;
+    ok(errors == 1 && certauthz_loader_version(k.loader, 0) == 1
+           && kit_check(&k, dev) == OK_,
+       "retry: the CRL cannot be verified without its CA file; the list in "
+       "force stays (%s)", k.last);
+    kit_run(&k, 20);
+    ok(k.errors == errors,
+       "retry: tried again, the same failure is not logged again");
+    rename(tpath("retry-ca.away"), ca_path);
+    kit_run(&k, 40);
+    ok(certauthz_loader_version(k.loader, 0) == 2
+           && kit_check(&k, dev) == REVOKED,
+       "retry: the unchanged CRL is taken once its CA file is back, within "
+       "the longest wait (60 s)");
+    ok(k.errors == errors && strstr(k.last, "reloaded") != NULL,
+       "retry: ...and the reload is logged (%s)", k.last);
+    X509_CRL_free(crl);
+    revgen_ca_free(&ca);
+    kit_stop(&k);
+}
+
 int main(void)
 {
     apr_initialize();
@@ -275,6 +392,8 @@ int main(void)
     test_reload();
     test_sealed();
     test_interval();
+    test_resume();
+    test_retry();
     {
         char cmd[128];
 

@@ -629,16 +629,22 @@ static void test_hostile_cert_json(apr_pool_t *p)
 
 static void test_status(apr_pool_t *p)
 {
-    apr_uint64_t counts[CERTAUTHZ_REASON_COUNT] = {0, 5, 4, 3, 2, 1, 0};
+    apr_uint64_t counts[CERTAUTHZ_REASON_COUNT] = {0, 5, 4, 3, 2, 1, 6, 0};
+    apr_uint64_t store_counts[2] = {9, 8};
     apr_array_header_t *src = apr_array_make(p, 2, sizeof(certauthz_revinfo_t));
+    apr_array_header_t *stores = apr_array_make(p, 1,
+                                                sizeof(certauthz_storeinfo_t));
     certauthz_revinfo_t *r;
+    certauthz_storeinfo_t *st;
     const char *j;
 
-    j = certauthz_status_json(p, NULL, counts, 42);
-    is_str(j, "{\"pid\": 42, \"sources\": [], \"decisions\": {\"ok\": 5, "
-              "\"no-cert\": 4, \"unverified\": 3, \"no-match\": 2, "
-              "\"crl-stale\": 1, \"revoked\": 0}}",
-           "status: no sources, counters by reason");
+    j = certauthz_status_json(p, NULL, NULL, counts, store_counts, 42);
+    is_str(j, "{\"pid\": 42, \"sources\": [], \"stores\": [], "
+              "\"store_lookups\": 9, \"store_errors\": 8, \"decisions\": "
+              "{\"ok\": 5, \"no-cert\": 4, \"unverified\": 3, "
+              "\"no-match\": 2, \"crl-stale\": 1, "
+              "\"store-unavailable\": 6, \"revoked\": 0}}",
+           "status: no sources, no stores, counters by reason");
     r = apr_array_push(src);
     memset(r, 0, sizeof(*r));
     r->path = "/etc/x\n\"y\".crl";
@@ -648,23 +654,46 @@ static void test_status(apr_pool_t *p)
     r->mtime = apr_time_from_sec(1700000001);
     r->stale = 1;
     r->last_error = "line 3: 'zz' is not a hex serial";
-    j = certauthz_status_json(p, src, counts, 42);
+    j = certauthz_status_json(p, src, NULL, counts, store_counts, 42);
     ok(json_valid(j) && one_line(j), "status: a source with a hostile path is valid JSON: %s", j);
     ok(strstr(j, "\"entries\": 7, \"loaded\": \"2023-11-14T22:13:20Z\", "
                  "\"mtime\": \"2023-11-14T22:13:21Z\", \"next_update\": null, "
                  "\"stale\": true, \"last_error\": \"line 3: 'zz' is not a hex serial\"")
            != NULL, "status: source fields, null nextUpdate when none");
     {
-        apr_uint64_t would[CERTAUTHZ_REASON_COUNT] = {0, 9, 0, 0, 8, 0, 7};
+        apr_uint64_t would[CERTAUTHZ_REASON_COUNT] = {0, 9, 0, 0, 8, 0, 0, 7};
 
-        j = certauthz_status_json_ex(p, NULL, counts, would, 42);
-        is_str(j, "{\"pid\": 42, \"sources\": [], \"decisions\": {\"ok\": 5, "
+        j = certauthz_status_json_ex(p, NULL, NULL, counts, would,
+                                     store_counts, 42);
+        is_str(j, "{\"pid\": 42, \"sources\": [], \"stores\": [], "
+                  "\"store_lookups\": 9, \"store_errors\": 8, "
+                  "\"decisions\": {\"ok\": 5, "
                   "\"no-cert\": 4, \"unverified\": 3, \"no-match\": 2, "
-                  "\"crl-stale\": 1, \"revoked\": 0}, \"report_only\": "
+                  "\"crl-stale\": 1, \"store-unavailable\": 6, "
+                  "\"revoked\": 0}, \"report_only\": "
                   "{\"ok\": 9, \"no-cert\": 0, \"unverified\": 0, "
-                  "\"no-match\": 8, \"crl-stale\": 0, \"revoked\": 7}}",
+                  "\"no-match\": 8, \"crl-stale\": 0, "
+                  "\"store-unavailable\": 0, \"revoked\": 7}}",
                "status: what report-only lines would have decided, apart");
     }
+    st = apr_array_push(stores);
+    memset(st, 0, sizeof(*st));
+    st->store = "redis:10.0.0.1:6379";
+    st->state = "down";
+    st->since = apr_time_from_sec(1700000000);
+    st->outages = 2;
+    st->last_error = "Connection \"refused\"";
+    st->deny = 1;
+    st->cache_seconds = 1;
+    j = certauthz_status_json(p, NULL, stores, counts, store_counts, 42);
+    ok(json_valid(j) && strstr(j, "\"stores\": [{\"store\": \"redis:10.0.0.1:6379\", "
+                                  "\"state\": \"down\", \"since\": "
+                                  "\"2023-11-14T22:13:20Z\", \"checked\": null, "
+                                  "\"outages\": 2, \"last_error\": "
+                                  "\"Connection \\\"refused\\\"\", "
+                                  "\"unavailable\": \"deny\", "
+                                  "\"cache_seconds\": 1}]") != NULL,
+       "status: a store, its state, error and policy: %s", j);
 }
 
 int main(void)
