@@ -20,6 +20,7 @@
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "http_core.h"
+#include "util_mutex.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
@@ -50,6 +51,7 @@ struct certauthz_store {
      * whose instance, verdicts and heartbeat this one uses. */
     struct certauthz_store *same;
     certauthz_storecache_t *cache;  /* this process's verdicts */
+    int serialize;                  /* a provider that needs store_mutex */
     /* The loader's view (mod_certauthz_loader.c's process only). */
     certauthz_storeslot_view_t health;
     apr_time_t beat_started;        /* 0: no heartbeat under way */
@@ -66,6 +68,29 @@ static server_rec *store_server;
  * provider's every second (set_health says it once). */
 static apr_thread_mutex_t *health_lock;
 static server_rec quiet_server;
+/* Providers flagged AP_SOCACHE_FLAG_NOTMPSAFE (shmcb, dbm) are used by one
+ * thread of one process at a time, as mod_ssl uses its session cache:
+ * created in post_config when such a store is configured, NULL
+ * otherwise. */
+static apr_global_mutex_t *store_mutex;
+#define STORE_MUTEX_TYPE "certauthz-store"
+
+static apr_status_t provider_retrieve(const certauthz_store_t *st,
+                                      server_rec *s, const unsigned char *id,
+                                      unsigned int len, unsigned char *value,
+                                      unsigned int *vlen, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (st->serialize && apr_global_mutex_lock(store_mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = st->provider->retrieve(st->inst, s, id, len, value, vlen, p);
+    if (st->serialize) {
+        apr_global_mutex_unlock(store_mutex);
+    }
+    return rv;
+}
 
 /* ------------------------------------------------------------------ */
 /* Directives                                                          */
@@ -93,15 +118,19 @@ const char *certauthz_set_store(cmd_parms *cmd, void *dc, const char *arg)
                             "(load mod_socache_%s before this line)",
                             cmd->cmd->name, arg, name, name);
     }
-    /* shmcb and dbm live inside one httpd (and need a lock of ours):
-     * nothing outside it, no `certauthz revoke`, could write there. */
-    if (st->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        return apr_psprintf(cmd->pool, "%s %s: the %s provider keeps its "
-                            "entries inside this server, where nothing "
-                            "else can write a revocation; use redis: "
-                            "(certauthz revoke --store writes there) or "
-                            "memcache:, or CertAuthzRevocationFile on one "
-                            "host", cmd->cmd->name, arg, name);
+    /* shmcb and dbm live inside one httpd and need a lock of ours. */
+    st->serialize = (st->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) != 0;
+    /* mod_socache_redis and _memcache spread keys over several servers
+     * by hash, while certauthz revoke --store writes every key to one:
+     * a revocation would be looked for where it is not, and found
+     * missing. */
+    if (sep != NULL && strchr(sep + 1, ',') != NULL) {
+        return apr_psprintf(cmd->pool, "%s %s: name one server (replicas "
+                            "behind one address, see the fleet section of "
+                            "the documentation): keys spread over several "
+                            "servers would be looked for where certauthz "
+                            "revoke --store did not write them",
+                            cmd->cmd->name, arg);
     }
     err = st->provider->create(&st->inst, sep ? sep + 1 : "",
                                cmd->temp_pool, cmd->pool);
@@ -171,6 +200,7 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     stores = apr_array_make(pconf, 2, sizeof(certauthz_store_t *));
     store_table = NULL;
+    store_mutex = NULL;     /* gone with the previous pconf */
     store_server = main_s;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
@@ -204,6 +234,17 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         apr_pool_cleanup_register(pconf, st, store_destroy,
                                   apr_pool_cleanup_null);
+        if (st->serialize && store_mutex == NULL) {
+            rv = ap_global_mutex_create(&store_mutex, NULL, STORE_MUTEX_TYPE,
+                                        NULL, main_s, pconf, 0);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, rv, s,
+                             CERTAUTHZ_LOGNO(0135) "CertAuthzRevocationStore "
+                             "%s (%s): cannot create its lock", st->spec,
+                             st->where);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
         st->index = stores->nelts;
         memset(&st->health, 0, sizeof(st->health));
         st->beat_started = 0;
@@ -226,7 +267,17 @@ static void store_child_init(apr_pool_t *pchild, server_rec *s)
 {
     int i;
 
-    (void)s;
+    if (store_mutex != NULL) {
+        apr_status_t rv = apr_global_mutex_child_init(
+            &store_mutex, apr_global_mutex_lockfile(store_mutex), pchild);
+
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, CERTAUTHZ_LOGNO(0136)
+                         "cannot attach the lock of CertAuthzRevocationStore "
+                         "in this process; its lookups fail");
+            store_mutex = NULL;
+        }
+    }
     for (i = 0; stores != NULL && i < stores->nelts; i++) {
         APR_ARRAY_IDX(stores, i, certauthz_store_t *)->cache =
             certauthz_storecache_create(pchild, STORE_CACHE_ENTRIES);
@@ -251,9 +302,13 @@ static apr_status_t retrieve(request_rec *r, const certauthz_store_t *st,
 {
     unsigned char value[1024];
     unsigned int vlen = sizeof(value);
-    apr_status_t rv = st->provider->retrieve(st->inst, r->server, id,
-                                             (unsigned int)len, value, &vlen,
-                                             p);
+    apr_status_t rv;
+
+    if (st->serialize && store_mutex == NULL) {
+        return APR_EGENERAL;
+    }
+    rv = provider_retrieve(st, r->server, id, (unsigned int)len, value, &vlen,
+                           p);
 
     /* A value too long for the buffer is still an entry: present. */
     return rv == APR_ENOMEM ? APR_SUCCESS : rv;
@@ -273,25 +328,34 @@ static certauthz_store_verdict_e lookup(request_rec *r,
         return CERTAUTHZ_STORE_UNAVAILABLE;
     }
     apr_pool_create(&p, r->pool);
-    len = certauthz_store_id_serial(cert->issuer_key, cert->serial,
-                                    cert->serial_len, id);
-    if (len > 0) {
-        rv = retrieve(r, st, id, len, p);
-    }
-    if (rv == APR_NOTFOUND) {
-        len = certauthz_store_id_fingerprint(cert->sha256, id);
-        rv = retrieve(r, st, id, len, p);
-    }
+    /* The marker before the keys as well as after: APR's clients answer
+     * "not found" without asking a server they hold for dead, and the
+     * marker read that brings it back to life must not vouch for misses
+     * that were never asked. */
+    rv = retrieve(r, st, certauthz_store_marker_id,
+                  certauthz_store_marker_len, p);
     if (rv == APR_SUCCESS) {
-        v = CERTAUTHZ_STORE_REVOKED;
-    }
-    else if (rv == APR_NOTFOUND) {
-        /* APR's clients also say "not found" for a server they hold for
-         * dead: a miss counts when the marker is there after it. */
-        rv = retrieve(r, st, certauthz_store_marker_id,
-                      certauthz_store_marker_len, p);
+        rv = APR_NOTFOUND;
+        len = certauthz_store_id_serial(cert->issuer_key, cert->serial,
+                                        cert->serial_len, id);
+        if (len > 0) {
+            rv = retrieve(r, st, id, len, p);
+        }
+        if (rv == APR_NOTFOUND) {
+            len = certauthz_store_id_fingerprint(cert->sha256, id);
+            rv = retrieve(r, st, id, len, p);
+        }
         if (rv == APR_SUCCESS) {
-            v = CERTAUTHZ_STORE_NOT_REVOKED;
+            v = CERTAUTHZ_STORE_REVOKED;
+        }
+        else if (rv == APR_NOTFOUND) {
+            /* ...and after: a miss counts when the marker is still
+             * there. */
+            rv = retrieve(r, st, certauthz_store_marker_id,
+                          certauthz_store_marker_len, p);
+            if (rv == APR_SUCCESS) {
+                v = CERTAUTHZ_STORE_NOT_REVOKED;
+            }
         }
     }
     if (v == CERTAUTHZ_STORE_UNAVAILABLE) {
@@ -324,13 +388,16 @@ certauthz_reason_e certauthz_store_reason(request_rec *r,
         return CERTAUTHZ_REASON_OK;
     }
     if (secs > 0 && st->cache != NULL) {
-        v = certauthz_storecache_get(st->cache, cert->sha256, now, until);
+        v = certauthz_storecache_get(st->cache, cert->sha256, now,
+                                     apr_time_from_sec(secs), until);
     }
     if (v == 0) {
         v = lookup(r, st, cert);
-        *until = now + apr_time_from_sec(secs);
+        *until = now + (v == CERTAUTHZ_STORE_UNAVAILABLE && secs > 1
+                            ? apr_time_from_sec(1)
+                            : apr_time_from_sec(secs));
         if (secs > 0 && st->cache != NULL) {
-            certauthz_storecache_put(st->cache, cert->sha256, v, *until);
+            certauthz_storecache_put(st->cache, cert->sha256, v, now);
         }
         certauthz_count(&c->store_lookups);
         if (v == CERTAUTHZ_STORE_UNAVAILABLE) {
@@ -401,10 +468,12 @@ static const char *beat(certauthz_store_t *st, apr_pool_t *p, apr_time_t now)
     apr_status_t rv;
     char buf[120];
 
-    rv = st->provider->retrieve(st->inst, &quiet_server,
-                                certauthz_store_marker_id,
-                                (unsigned int)certauthz_store_marker_len,
-                                value, &vlen, p);
+    if (st->serialize && store_mutex == NULL) {
+        return "its lock cannot be used in the loader";
+    }
+    rv = provider_retrieve(st, &quiet_server, certauthz_store_marker_id,
+                           (unsigned int)certauthz_store_marker_len, value,
+                           &vlen, p);
     if (rv == APR_SUCCESS || rv == APR_ENOMEM) {
         return NULL;
     }
@@ -413,12 +482,18 @@ static const char *beat(certauthz_store_t *st, apr_pool_t *p, apr_time_t now)
     }
     /* Missing (a store that lost its data, or a new one), or held for
      * dead by the client: write it. */
+    if (st->serialize && apr_global_mutex_lock(store_mutex) != APR_SUCCESS) {
+        return "its lock cannot be taken";
+    }
     rv = st->provider->store(st->inst, &quiet_server,
                              certauthz_store_marker_id,
                              (unsigned int)certauthz_store_marker_len,
                              now + MARKER_LIFE,
                              (unsigned char *)MARKER_VALUE,
                              sizeof(MARKER_VALUE) - 1, p);
+    if (st->serialize) {
+        apr_global_mutex_unlock(store_mutex);
+    }
     if (rv == APR_SUCCESS) {
         return NULL;
     }
@@ -474,6 +549,11 @@ int certauthz_store_heartbeat_start(apr_pool_t *p)
 
     if (stores == NULL || stores->nelts == 0) {
         return 0;
+    }
+    if (store_mutex != NULL) {
+        /* The loader is forked from the parent, not a child: attach the
+         * lock as a child does. */
+        store_child_init(p, store_server);
     }
     quiet_server = *store_server;
     quiet_server.log.level = APLOG_EMERG;
@@ -557,8 +637,18 @@ apr_array_header_t *certauthz_store_status(request_rec *r)
     return out;
 }
 
+static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return ap_mutex_register(pconf, STORE_MUTEX_TYPE, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
 void certauthz_register_store_hooks(void)
 {
+    ap_hook_pre_config(store_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE - 1);
     ap_hook_child_init(store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }

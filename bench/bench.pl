@@ -287,6 +287,8 @@ sub write_conf
     my $conf = "$RUN/$name.conf";
     my $h2mod = (grep { $_->{h2} } @vhosts)
         ? "LoadModule http2_module $LIBEXEC/mod_http2.so" : '';
+    $h2mod .= "\nLoadModule socache_redis_module $LIBEXEC/mod_socache_redis.so"
+        if grep { $_->{store} } @vhosts;
     my $user = $> == 0 ? "User nobody\nGroup #" . ((getpwnam 'nobody')[3] // 65534) . "\n" : '';
     open(my $c, '>', $conf) or fail("$conf: $!");
     print $c <<"EOF";
@@ -322,10 +324,12 @@ Listen 127.0.0.1:$v->{port} https
     SSLEngine on
     SSLCertificateFile "$RUN/files/server.crt"
     SSLCertificateKeyFile "$RUN/files/server.key"
-    SSLCACertificateFile "$RUN/files/trusted.pem"
+    SSLCACertificateFile "@{[ $v->{ca} // "$RUN/files/trusted.pem" ]}"
     SSLVerifyClient optional
 EOF
         print $c "    Protocols h2 http/1.1\n" if $v->{h2};
+        print $c "    CertAuthzRevocationStore $v->{store}\n",
+                 "    CertAuthzStoreCacheSeconds 1\n" if $v->{store};
         print $c "    CertAuthzRevocationFile \"$RUN/files/plain-$ENTRIES.txt\"\n"
             if $v->{list};
         print $c "    SSLCARevocationFile \"$RUN/files/crl-$ENTRIES.pem\"\n",
@@ -415,11 +419,12 @@ sub log_tail
 
 sub https_status
 {
-    my ($port, $path) = @_;
+    my ($port, $path, $cert, $key) = @_;
     my $s = IO::Socket::SSL->new(
         PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 5,
         SSL_verify_mode => SSL_VERIFY_NONE,
-        SSL_cert_file => "$PKI/client.crt", SSL_key_file => "$PKI/client.key",
+        SSL_cert_file => $cert // "$PKI/client.crt",
+        SSL_key_file => $key // "$PKI/client.key",
     ) or return 0;
     print $s "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     my $line = <$s> // '';
@@ -533,6 +538,8 @@ sub paired
 # 2 and 3. Throughput
 
 my (%ka, %nc, @ka_rows, @nc_rows);
+# With a revocation store (section 6).
+my (%st_ka, %st_nc, %st_prop, $st_skip);
 
 sub throughput
 {
@@ -1137,6 +1144,19 @@ sub report
                 verdict($h2cg{all} / $h2cg{'mod+list'} >= 0.97 && $h2cg{expr} / $h2cg{'mod+list'} >= 1.0));
         }
     }
+    if (%st_ka) {
+        my $ka_st = paired(\%st_ka, 'mod+store', 'mod');
+        my $nc_st = paired(\%st_nc, 'mod+store', 'mod');
+        push @m, sprintf('| keep-alive with a revocation store (Redis) ≥ 0.97 × without it (server CPU per request: %.0f vs %.0f µs) | %.3f × | %s |',
+            $st_ka{'mod+store'}{cpu_us}, $st_ka{mod}{cpu_us}, $ka_st, verdict($ka_st >= 0.97));
+        push @m, sprintf('| new connections with a revocation store ≥ 0.95 × without it (server CPU per request: %.0f vs %.0f µs) | %.3f × | %s |',
+            $st_nc{'mod+store'}{cpu_us}, $st_nc{mod}{cpu_us}, $nc_st, verdict($nc_st >= 0.95));
+        push @m, sprintf('| from `certauthz revoke --store` (the command took %.2f s) to the first refusal, two servers, `CertAuthzStoreCacheSeconds 1` | %s, %s | — |',
+            $st_prop{command}, map { defined $st_prop{$_} ? sprintf('%.2f s', $st_prop{$_}) : 'not within 10 s' } qw(a b));
+    }
+    elsif ($st_skip) {
+        push @m, "| revocation store figures | not measured: $st_skip | n/a |";
+    }
     push @m, '';
 
     my $text = join("\n", @m);
@@ -1145,11 +1165,99 @@ sub report
 }
 
 # ------------------------------------------------------------------
+# 6. A revocation store (CertAuthzRevocationStore, a real redis-server)
 
-# BENCH_SECTIONS=micro,throughput,http2,memory,callgrind runs a subset (the note
+
+sub store_bench
+{
+    my $redis = first_cmd('redis-server');
+    my $cli = "$TOP/build/certauthz";
+    $st_skip = 'redis-server is not installed' unless $redis;
+    $st_skip = "$cli is missing" unless -x $cli;
+    $st_skip = 'mod_socache_redis is missing' unless -f "$LIBEXEC/mod_socache_redis.so";
+    return if $st_skip;
+    my $rport = free_port();
+    my $rpid = fork // fail("fork: $!");
+    if (!$rpid) {
+        POSIX::setsid();
+        open(STDOUT, '>', '/dev/null');
+        exec($redis, '--port', $rport, '--bind', '127.0.0.1', '--save', '',
+             '--appendonly', 'no') or POSIX::_exit(127);
+    }
+    $running{$rpid} = 'redis-server';
+    my $up;
+    for (1 .. 100) {
+        last if ($up = IO::Socket::INET->new("127.0.0.1:$rport"));
+        sleep 0.05;
+    }
+    $up or fail("redis-server did not start on port $rport");
+    close $up;
+    my $store = "redis:127.0.0.1:$rport";
+
+    # A CA of the command's, trusted beside the bench PKI, and one device.
+    my $ca = "$RUN/fleet-ca";
+    for my $cmd (['ca', 'init', $ca, '--org', 'Bench', '--cn', 'Bench Fleet CA', '--no-passphrase'],
+                 ['issue', $ca, 'dev1', '--ou', 'Devices']) {
+        my ($rc, $out) = run_capture('sh', '-c', join(' ', map { "'$_'" } $cli, @$cmd) . ' 2>&1');
+        $rc == 0 or fail("certauthz @$cmd: $out");
+    }
+    system("cat '$RUN/files/trusted.pem' '$ca/ca.crt' > '$RUN/files/trusted-fleet.pem'") == 0
+        or fail('trusted-fleet.pem');
+    system('chmod', '-R', 'go+rX', $RUN);
+    my $trusted = "$RUN/files/trusted-fleet.pem";
+
+    my ($p_base, $p_store, $p_peer) = (free_port(), free_port(), free_port());
+    my $loc = $have{subject} ? 'subj' : 'valid';
+    my $conf = write_conf('store', 'event',
+        {port => $p_base, ca => $trusted, locations => [$loc, 'valid']},
+        {port => $p_store, ca => $trusted, store => $store, locations => [$loc, 'valid']});
+    say "bench: a revocation store (redis-server on port $rport)";
+    my ($pid) = start_httpd($conf, $p_base, "/$loc", @HTTPD_PIN);
+    $SERVER_PID = $pid;
+    my @v = (['mod', $p_base, "/$loc"], ['mod+store', $p_store, "/$loc"]);
+    say "bench: store, keep-alive, $ROUNDS rounds of ${SECONDS} s";
+    %st_ka = %{ rounds(1, @v) };
+    say "bench: store, new connections, $ROUNDS rounds of ${SECONDS} s";
+    %st_nc = %{ rounds(0, @v) };
+    $SERVER_PID = undef;
+
+    # Propagation: a second httpd on the same store; the time from the
+    # start of `certauthz revoke --store` to the first 403 on each.
+    my $conf2 = write_conf('store-peer', 'event',
+        {port => $p_peer, ca => $trusted, store => $store, locations => ['valid']});
+    my ($pid2) = start_httpd($conf2, $p_peer, '/valid');
+    my @dev = ("$ca/devices/dev1.crt", "$ca/devices/dev1.key");
+    for my $p ($p_store, $p_peer) {
+        my $st = https_status($p, '/valid', @dev);
+        $st == 200 or fail("the fleet device got $st before its revocation");
+    }
+    my $t0 = time;
+    my ($rc, $out) = run_capture('sh', '-c', "'$cli' revoke '$ca' dev1 --store '$store' 2>&1");
+    $rc == 0 or fail("certauthz revoke --store: $out");
+    $st_prop{command} = time - $t0;
+    my %left = (a => $p_store, b => $p_peer);
+    while (%left && time - $t0 < 10) {
+        for my $k (sort keys %left) {
+            if (https_status($left{$k}, '/valid', @dev) == 403) {
+                $st_prop{$k} = time - $t0;
+                delete $left{$k};
+            }
+        }
+        sleep 0.01;
+    }
+    stop_httpd($pid2);
+    stop_httpd($pid);
+    kill 'TERM', $rpid;
+    waitpid($rpid, 0);
+    delete $running{$rpid};
+}
+
+# ------------------------------------------------------------------
+
+# BENCH_SECTIONS=micro,throughput,http2,memory,callgrind,store runs a subset (the note
 # then shows only those); all of them by default.
 my %section = map { $_ => 1 }
-    split /,/, ($ENV{BENCH_SECTIONS} || 'micro,throughput,http2,memory,callgrind');
+    split /,/, ($ENV{BENCH_SECTIONS} || 'micro,throughput,http2,memory,callgrind,store');
 prepare_inputs();
 micro_benchmarks() if $section{micro};
 new_run_dir();
@@ -1164,6 +1272,7 @@ if ($section{memory}) {
     memory();
 }
 callgrind_requests() if $section{callgrind};
+store_bench() if $section{store};
 my $text = report();
 my $notes = '';
 if (-f $OUT && open(my $f, '<', $OUT)) {

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <apr_date.h>
 #include <apr_strings.h>
@@ -82,7 +83,11 @@ static const char *start(void *ctx, const certauthz_url_opts_t *o,
     /* A distribution point speaks HTTP; no file://, no other scheme, not
      * even through a redirect. */
     curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* An https: distribution point is not redirected to plain http:,
+     * which would undo what https gave. */
+    curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR,
+                     strncasecmp(o->url, "https:", 6) == 0 ? "https"
+                                                               : "http,https");
     curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 5L);
     /* The loader has signal handlers of its own. */

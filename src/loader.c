@@ -620,10 +620,24 @@ static const char *url_load(apr_pool_t *p, const src_t *s,
     if (body->len == 0) {
         return apr_psprintf(p, "%s: the response is empty", s->cfg.path);
     }
+    const char *err;
+
     memset(&opts, 0, sizeof(opts));
     opts.verify_ca = s->cfg.verify_ca;
-    return certauthz_revlist_load_mem(p, s->cfg.path, body, mtime, &opts,
-                                      out);
+    err = certauthz_revlist_load_mem(p, s->cfg.path, body, mtime, &opts, out);
+    /* With CertAuthzCRLVerifyCA only a signed CRL may come over the
+     * network: a list or an index.txt carries no signature, and anyone on
+     * the path could serve "nothing revoked" in their format. */
+    if (err == NULL && s->cfg.verify_ca != NULL
+        && strncmp(certauthz_revlist_format(*out), "crl", 3) != 0) {
+        err = apr_psprintf(p, "%s: the response is a %s, not a CRL; with "
+                           "CertAuthzCRLVerifyCA a distribution point must "
+                           "serve a CRL its CA signed", s->cfg.path,
+                           certauthz_revlist_format(*out));
+        certauthz_revlist_release(*out);
+        *out = NULL;
+    }
+    return err;
 }
 
 /* What a fetch of s gave, after start-up. */

@@ -10,7 +10,7 @@
 
 typedef struct {
     unsigned char fp[32];
-    apr_time_t until;
+    apr_time_t when;                /* when the store answered */
     int verdict;                    /* 0: empty */
 } entry_t;
 
@@ -46,15 +46,23 @@ static entry_t *place(const certauthz_storecache_t *c,
 
 int certauthz_storecache_get(certauthz_storecache_t *c,
                              const unsigned char fp[32], apr_time_t now,
-                             apr_time_t *until)
+                             apr_interval_time_t max_age, apr_time_t *until)
 {
     entry_t *e = place(c, fp);
     int v = 0;
 
     apr_thread_mutex_lock(c->lock);
-    if (e->verdict != 0 && now < e->until && memcmp(e->fp, fp, 32) == 0) {
-        v = e->verdict;
-        *until = e->until;
+    if (e->verdict != 0 && memcmp(e->fp, fp, 32) == 0) {
+        apr_interval_time_t age = max_age;
+
+        if (e->verdict == CERTAUTHZ_STORE_UNAVAILABLE
+            && age > APR_USEC_PER_SEC) {
+            age = APR_USEC_PER_SEC;
+        }
+        if (now >= e->when && now < e->when + age) {
+            v = e->verdict;
+            *until = e->when + age;
+        }
     }
     apr_thread_mutex_unlock(c->lock);
     return v;
@@ -62,13 +70,13 @@ int certauthz_storecache_get(certauthz_storecache_t *c,
 
 void certauthz_storecache_put(certauthz_storecache_t *c,
                               const unsigned char fp[32],
-                              certauthz_store_verdict_e v, apr_time_t until)
+                              certauthz_store_verdict_e v, apr_time_t when)
 {
     entry_t *e = place(c, fp);
 
     apr_thread_mutex_lock(c->lock);
     memcpy(e->fp, fp, 32);
     e->verdict = (int)v;
-    e->until = until;
+    e->when = when;
     apr_thread_mutex_unlock(c->lock);
 }

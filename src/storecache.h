@@ -29,15 +29,19 @@ typedef struct certauthz_storecache certauthz_storecache_t;
 certauthz_storecache_t *certauthz_storecache_create(apr_pool_t *p,
                                                     unsigned entries);
 
-/* The verdict kept for the certificate whose SHA-256 is fp while `now` is
- * before its deadline: the verdict, *until set; 0 when there is none. */
+/* The verdict kept for the certificate whose SHA-256 is fp, when it is
+ * younger than max_age at `now` (an UNAVAILABLE one: younger than a
+ * second, too, so that an outage past is not taken for one under way):
+ * the verdict, *until set to when it stops holding; 0 when there is none.
+ * The age is the reader's: virtual hosts that share a store and a cache
+ * but not CertAuthzStoreCacheSeconds each get at most their own. */
 int certauthz_storecache_get(certauthz_storecache_t *c,
                              const unsigned char fp[32], apr_time_t now,
-                             apr_time_t *until);
+                             apr_interval_time_t max_age, apr_time_t *until);
 
-/* Keep verdict v for fp until `until`. */
+/* Keep verdict v for fp, as the store answered it at `when`. */
 void certauthz_storecache_put(certauthz_storecache_t *c,
                               const unsigned char fp[32],
-                              certauthz_store_verdict_e v, apr_time_t until);
+                              certauthz_store_verdict_e v, apr_time_t when);
 
 #endif

@@ -20,7 +20,7 @@ use Time::HiRes qw(sleep time);
 my $redis_bin = '/usr/bin/redis-server';
 plan skip_all => 'redis-server is not installed (scripts/deps.sh redis-server)'
     unless -x $redis_bin;
-plan tests => 39;
+plan tests => 42;
 
 my $CA = pki('fleet-ca');
 sub dev { "fleet-ca/devices/$_[0]" }
@@ -254,6 +254,22 @@ ok($rc == 2 && $stderr =~ /redis:HOST:PORT only/, 'revoke --store: a store other
 ($rc, undef, $stderr) = certauthz('unrevoke', $CA, 'fleet-keep', '--store', 'redis:127.0.0.1:1');
 ok($rc == 2 && $stderr =~ /cannot reach redis 127\.0\.0\.1:1/,
    'unrevoke --store: an unreachable store is one line, exit 2, nothing changed') or diag($stderr);
+
+# --- shmcb: a store inside this server --------------------------------------
+{
+    my $st = {};
+    my $end = time + 5;
+    while (time < $end) {
+        $st = status_json('fleet_shmcb');
+        last if ($st->{stores}[0]{state} // '') eq 'up';
+        sleep 0.2;
+    }
+    is($st->{stores}[0]{state} // '', 'up', 'shmcb: the loader keeps the marker there (up)')
+        or diag(JSON::PP->new->encode($st));
+    my @codes = map { status_of('fleet_shmcb', 'fleet-keep') } 1 .. 8;
+    is("@codes", join(' ', (200) x 8), 'shmcb: a device it does not hold is let in, from any process');
+    is(status_of('fleet_shmcb', 'fleet-local'), 403, 'shmcb: the local list still applies');
+}
 
 $peer->stop;
 redis_stop();

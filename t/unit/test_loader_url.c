@@ -108,6 +108,8 @@ typedef struct {
 
 static certauthz_url_opts_t url = {"http://dp.example/ca.crl",
                                    apr_time_from_sec(10), 1 << 20, NULL};
+/* The CertAuthzCRLVerifyCA of the URL (NULL: none). */
+static const char *url_verify_ca;
 
 static const char *ustart(ukit_t *u, const char *idx, const char *file,
                           int interval)
@@ -125,6 +127,7 @@ static const char *ustart(ukit_t *u, const char *idx, const char *file,
     u->k.dirfd = open(idx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     memset(src, 0, sizeof(src));
     src[0].path = url.url;
+    src[0].verify_ca = url_verify_ca;
     src[0].interval = interval;
     src[0].url = &url;
     if (file != NULL) {
@@ -406,17 +409,69 @@ static void test_old_copies(void)
     }
 }
 
+/* With CertAuthzCRLVerifyCA, only a CRL its CA signed is taken from a
+ * distribution point: a list or an index.txt has no signature, and anyone
+ * on the path could answer "nothing revoked" in that format. */
+static void test_verify_ca(void)
+{
+    revgen_ca_t ca = revgen_ca("URL CA");
+    X509_CRL *crl = revgen_crl(ca.name, 0);
+    const char *ca_path = apr_pstrcat(p, dir, "/url-ca.pem", NULL);
+    const char *idx = apr_pstrcat(p, dir, "/idx-ca", NULL);
+    const certauthz_cert_t *dev = revgen_cert(p, ca.name, 0x5005);
+    ukit_t u;
+    const char *err;
+    char *pem;
+    size_t n;
+    BIO *b = BIO_new_file(ca_path, "w");
+
+    PEM_write_bio_X509(b, ca.cert);
+    BIO_free(b);
+    url_verify_ca = ca_path;
+    respond(200, "# nothing revoked\n", "\"v1\"", NULL);
+    err = ustart(&u, idx, NULL, 2);
+    ok(err != NULL && strstr(err, "not a CRL") != NULL,
+       "verify CA: a plain list from the distribution point is refused (%s)",
+       err ? err : "taken");
+    if (err == NULL) {
+        kit_stop(&u.k);
+    }
+    revgen_revoke(crl, 0x5005);
+    X509_CRL_sign(crl, ca.key, EVP_sha256());
+    pem = revgen_pem(p, crl, &n);
+    respond(200, pem, "\"v2\"", NULL);
+    err = ustart(&u, idx, NULL, 2);
+    ok(err == NULL && check_view(&u, 0, dev) == REVOKED,
+       "verify CA: the CRL its CA signed is taken (%s)", err ? err : "ok");
+    if (err == NULL) {
+        respond(200, "# nothing revoked\n", "\"v3\"", NULL);
+        kit_run(&u.k, 5);
+        ok(check_view(&u, 0, dev) == REVOKED && u.k.errors >= 1
+               && strstr(u.k.last, "not a CRL") != NULL,
+           "verify CA: a list served later keeps the CRL in force (%s)",
+           u.k.last);
+        kit_stop(&u.k);
+    }
+    else {
+        ok(0, "verify CA: a list served later keeps the CRL in force");
+    }
+    url_verify_ca = NULL;
+    X509_CRL_free(crl);
+    revgen_ca_free(&ca);
+}
+
 int main(void)
 {
     apr_initialize();
     apr_pool_create(&p, NULL);
     snprintf(dir, sizeof(dir), "/tmp/certauthz-url-%ld", (long)getpid());
     mkdir(dir, 0755);
-    plan(26);
+    plan(29);
     test_fetches();
     test_never_blocks_files();
     test_start_fallback();
     test_old_copies();
+    test_verify_ca();
     {
         char cmd[128];
 

@@ -117,23 +117,37 @@ static void test_cache(void)
     memset(f1, 0x11, 32);
     memcpy(f2, f1, 32);
     f2[31] = 0x22;      /* same place (the first bytes), another certificate */
-    ok(certauthz_storecache_get(c, f1, t, &until) == 0, "cache: empty");
-    certauthz_storecache_put(c, f1, CERTAUTHZ_STORE_REVOKED,
-                             t + apr_time_from_sec(1));
-    ok(certauthz_storecache_get(c, f1, t + 999999, &until)
-           == CERTAUTHZ_STORE_REVOKED
+    ok(certauthz_storecache_get(c, f1, t, apr_time_from_sec(1), &until) == 0,
+       "cache: empty");
+    certauthz_storecache_put(c, f1, CERTAUTHZ_STORE_REVOKED, t);
+    ok(certauthz_storecache_get(c, f1, t + 999999, apr_time_from_sec(1),
+                                &until) == CERTAUTHZ_STORE_REVOKED
            && until == t + apr_time_from_sec(1),
-       "cache: a verdict holds until its deadline");
-    ok(certauthz_storecache_get(c, f1, t + apr_time_from_sec(1), &until) == 0,
-       "cache: ...and not at it");
-    ok(certauthz_storecache_get(c, f2, t, &until) == 0,
+       "cache: a verdict holds for the reader's seconds");
+    ok(certauthz_storecache_get(c, f1, t + apr_time_from_sec(1),
+                                apr_time_from_sec(1), &until) == 0,
+       "cache: ...and not at their end");
+    ok(certauthz_storecache_get(c, f1, t + apr_time_from_sec(1),
+                                apr_time_from_sec(3600), &until)
+           == CERTAUTHZ_STORE_REVOKED,
+       "cache: a reader with more seconds (another virtual host) still has "
+       "it");
+    ok(certauthz_storecache_get(c, f1, t - 1, apr_time_from_sec(1), &until)
+           == 0,
+       "cache: a verdict from the future (a clock stepped back) is none");
+    ok(certauthz_storecache_get(c, f2, t, apr_time_from_sec(1), &until) == 0,
        "cache: another certificate at the same place is not answered");
-    certauthz_storecache_put(c, f2, CERTAUTHZ_STORE_UNAVAILABLE,
-                             t + apr_time_from_sec(5));
-    ok(certauthz_storecache_get(c, f2, t, &until)
+    certauthz_storecache_put(c, f2, CERTAUTHZ_STORE_UNAVAILABLE, t);
+    ok(certauthz_storecache_get(c, f2, t, apr_time_from_sec(5), &until)
            == CERTAUTHZ_STORE_UNAVAILABLE
-           && certauthz_storecache_get(c, f1, t, &until) == 0,
+           && certauthz_storecache_get(c, f1, t, apr_time_from_sec(5), &until)
+                  == 0,
        "cache: it takes the place over");
+    ok(until == t + apr_time_from_sec(1)
+           && certauthz_storecache_get(c, f2, t + apr_time_from_sec(1),
+                                       apr_time_from_sec(5), &until) == 0,
+       "cache: no answer is kept for a second at most, whatever the "
+       "seconds");
 }
 
 typedef struct {
@@ -157,8 +171,9 @@ static void *worker(void *data)
         certauthz_storecache_put(w->c, fp,
                                  w->id & 1 ? CERTAUTHZ_STORE_REVOKED
                                            : CERTAUTHZ_STORE_NOT_REVOKED,
-                                 apr_time_from_sec(10));
-        v = certauthz_storecache_get(w->c, fp, 0, &until);
+                                 0);
+        v = certauthz_storecache_get(w->c, fp, 0, apr_time_from_sec(10),
+                                     &until);
         /* Another thread may have taken the place; never its verdict. */
         if (v != 0 && v != (w->id & 1 ? CERTAUTHZ_STORE_REVOKED
                                       : CERTAUTHZ_STORE_NOT_REVOKED)) {
@@ -236,7 +251,7 @@ int main(void)
 {
     apr_initialize();
     apr_pool_create(&p, NULL);
-    plan(24);
+    plan(27);
     test_layout();
     test_certificate();
     test_value_ttl();
