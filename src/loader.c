@@ -106,6 +106,23 @@ void certauthz_index_name(char buf[64], apr_uint64_t generation,
                  ".idx", generation, slot, version);
 }
 
+/* Create tmp ("<name>.tmp") in the index directory, afresh, for writing
+ * with `mode`: *fd, and NULL or a message. */
+static const char *create_tmp(apr_pool_t *p, const certauthz_loader_t *ld,
+                              const char *name, mode_t mode, char tmp[80],
+                              int *fd)
+{
+    apr_snprintf(tmp, 80, "%s.tmp", name);
+    unlinkat(ld->dirfd, tmp, 0);
+    *fd = openat(ld->dirfd, tmp,
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (*fd < 0) {
+        return apr_psprintf(p, "cannot create %s/%s: %s", ld->dir, tmp,
+                            certauthz_errstr(p, errno));
+    }
+    return NULL;
+}
+
 /* Write version `version` of source s's index: a temporary file, then a
  * rename, so that a child never opens half an index.  NULL, or a
  * message. */
@@ -117,14 +134,11 @@ static const char *write_index(apr_pool_t *p, certauthz_loader_t *ld,
     apr_status_t rv;
     int fd;
 
+    const char *err;
+
     certauthz_index_name(name, ld->generation, s->index, version);
-    apr_snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    unlinkat(ld->dirfd, tmp, 0);
-    fd = openat(ld->dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-    if (fd < 0) {
-        return apr_psprintf(p, "cannot create %s/%s: %s", ld->dir, tmp,
-                            certauthz_errstr(p, errno));
+    if ((err = create_tmp(p, ld, name, 0444, tmp, &fd)) != NULL) {
+        return err;
     }
     rv = certauthz_revlist_save(l, fd);
     if (close(fd) != 0 && rv == APR_SUCCESS) {
@@ -169,14 +183,11 @@ static const char *save_body(apr_pool_t *p, certauthz_loader_t *ld,
     char name[64], tmp[80];
     int fd, e = 0;
 
+    const char *err;
+
     body_name(name, s->cfg.path);
-    apr_snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    unlinkat(ld->dirfd, tmp, 0);
-    fd = openat(ld->dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
-    if (fd < 0) {
-        return apr_psprintf(p, "cannot create %s/%s: %s", ld->dir, tmp,
-                            certauthz_errstr(p, errno));
+    if ((err = create_tmp(p, ld, name, 0400, tmp, &fd)) != NULL) {
+        return err;
     }
     if (certauthz_write_all(fd, body->p, body->len) != 0) {
         e = errno;

@@ -109,10 +109,11 @@ static inline void kit_run(kit_t *k, double secs)
     } while (k->mono <= end);
 }
 
-/* What the view says of a certificate now. */
-static inline certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
+/* What view v says of a certificate now (NONE: no list). */
+static inline certauthz_reason_e kit_check_view(certauthz_revview_t *v,
+                                                const certauthz_cert_t *c)
 {
-    certauthz_revlist_t *l = certauthz_revview_acquire(k->view, NULL);
+    certauthz_revlist_t *l = certauthz_revview_acquire(v, NULL);
     certauthz_reason_e r;
 
     if (l == NULL) {
@@ -121,6 +122,12 @@ static inline certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
     r = certauthz_revlist_check(l, c, apr_time_now(), 0);
     certauthz_revlist_release(l);
     return r;
+}
+
+/* What the kit's view says of a certificate now. */
+static inline certauthz_reason_e kit_check(kit_t *k, const certauthz_cert_t *c)
+{
+    return kit_check_view(k->view, c);
 }
 
 static inline void kit_stop(kit_t *k)

@@ -164,15 +164,7 @@ static const char *ustart(ukit_t *u, const char *idx, const char *file,
 
 static certauthz_reason_e check_view(ukit_t *u, int i, const certauthz_cert_t *c)
 {
-    certauthz_revlist_t *l = certauthz_revview_acquire(u->views[i], NULL);
-    certauthz_reason_e r;
-
-    if (l == NULL) {
-        return CERTAUTHZ_REASON_NONE;
-    }
-    r = certauthz_revlist_check(l, c, apr_time_now(), 0);
-    certauthz_revlist_release(l);
-    return r;
+    return kit_check_view(u->views[i], c);
 }
 
 static void status_of(ukit_t *u, certauthz_slot_view_t *st)
