@@ -427,6 +427,9 @@ const char *certauthz_crl_add(apr_pool_t *p, const char *what,
         || certauthz_der_time(&t, &this_update) != 0) {
         return BAD(&c, "malformed CRL: bad thisUpdate");
     }
+    if (this_update > b->this_update_max) {
+        b->this_update_max = this_update;
+    }
     if (certauthz_der_peek(&tbs) == V_ASN1_UTCTIME
         || certauthz_der_peek(&tbs) == V_ASN1_GENERALIZEDTIME) {
         if (certauthz_der_next(&tbs, &t) != 0

@@ -57,6 +57,7 @@ typedef struct {
      * fetch under way, and the failure reported (until another one). */
     certauthz_validators_t validators;
     unsigned char body_sha[32];
+    apr_time_t this_update;         /* of the CRLs in force, 0: none known */
     certauthz_xfer_t *xfer;
     apr_time_t fetch_started;
     int fetched_at_start;       /* the next fetch is an interval away */
@@ -235,6 +236,7 @@ static const char *publish(apr_pool_t *p, certauthz_loader_t *ld, src_t *s,
     }
     s->version = version;
     s->loaded_sig = l->sig;
+    s->this_update = certauthz_revlist_this_update(l);
     s->stale_warned = 0;
     return NULL;
 }
@@ -409,6 +411,7 @@ void certauthz_loader_resume(certauthz_loader_t *ld)
         memset(&s->validators, 0, sizeof(s->validators));
         memset(s->body_sha, 0, sizeof(s->body_sha));
         s->fetched_at_start = 0;
+        s->this_update = 0;
     }
 }
 
@@ -625,14 +628,13 @@ static const char *url_load(apr_pool_t *p, const src_t *s,
                             certauthz_revlist_t **out)
 {
     certauthz_revopts_t opts;
+    const char *err;
 
     /* No CRL is empty, and a list at a URL that says "nothing revoked"
      * does so with a comment: an empty answer is a broken one. */
     if (body->len == 0) {
         return apr_psprintf(p, "%s: the response is empty", s->cfg.path);
     }
-    const char *err;
-
     memset(&opts, 0, sizeof(opts));
     opts.verify_ca = s->cfg.verify_ca;
     err = certauthz_revlist_load_mem(p, s->cfg.path, body, mtime, &opts, out);
@@ -645,6 +647,22 @@ static const char *url_load(apr_pool_t *p, const src_t *s,
                            "CertAuthzCRLVerifyCA a distribution point must "
                            "serve a CRL its CA signed", s->cfg.path,
                            certauthz_revlist_format(*out));
+        certauthz_revlist_release(*out);
+        *out = NULL;
+    }
+    /* A CRL older than the one in force is an old one replayed (anyone on
+     * the path to an http: distribution point can serve one, signature
+     * and all), or a CA whose clock went back: the newer stays. */
+    else if (err == NULL && s->this_update != 0
+             && certauthz_revlist_this_update(*out) < s->this_update) {
+        char older[APR_RFC822_DATE_LEN], newer[APR_RFC822_DATE_LEN];
+
+        apr_rfc822_date(older, certauthz_revlist_this_update(*out));
+        apr_rfc822_date(newer, s->this_update);
+        err = apr_psprintf(p, "%s: the response is older than the list in "
+                           "force (CRL thisUpdate %s, in force %s): an old "
+                           "CRL served again, or the CA's clock went back",
+                           s->cfg.path, older, newer);
         certauthz_revlist_release(*out);
         *out = NULL;
     }

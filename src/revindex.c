@@ -340,6 +340,7 @@ certauthz_revlist_t *certauthz_revbuild_finish(certauthz_revbuild_t *b,
         return NULL;
     }
     l->sig = *sig;
+    l->this_update_max = b->this_update_max;
     return l;
 }
 
@@ -427,6 +428,12 @@ const char *certauthz_revlist_format(const certauthz_revlist_t *l)
         return "crl-der";
     }
     return "unknown";
+}
+
+apr_time_t certauthz_revlist_this_update(const certauthz_revlist_t *l)
+{
+    return l->this_update_max > 0 ? apr_time_from_sec(l->this_update_max)
+                                  : 0;
 }
 
 apr_time_t certauthz_revlist_next_update(const certauthz_revlist_t *l)

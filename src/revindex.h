@@ -62,6 +62,7 @@ typedef struct {
     certauthz_revissuer_t *issuers;     /* malloc'd: one per CRL issuer */
     uint32_t nissuers, cap_issuers;
     int64_t next_update_min;    /* earliest CRL nextUpdate, 0 if none */
+    int64_t this_update_max;    /* latest CRL thisUpdate, 0 if no CRL */
     uint32_t format;
 } certauthz_revbuild_t;
 
@@ -103,6 +104,9 @@ struct certauthz_revlist {
     const unsigned char *arena;
     certauthz_filesig_t sig;    /* of the source file */
     apr_time_t loaded;
+    /* The latest thisUpdate of its CRLs (seconds, 0: none), for lists
+     * built in this process (not kept in the index image). */
+    int64_t this_update_max;
 };
 
 #endif

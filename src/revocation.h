@@ -127,6 +127,9 @@ apr_size_t certauthz_revlist_entries(const certauthz_revlist_t *list);
 const char *certauthz_revlist_format(const certauthz_revlist_t *list);
 /* The earliest nextUpdate of its CRLs, 0 when none has one. */
 apr_time_t certauthz_revlist_next_update(const certauthz_revlist_t *list);
+/* The latest thisUpdate of the list's CRLs, for a list loaded in this
+ * process (0: no CRL, or a list mapped from an index file). */
+apr_time_t certauthz_revlist_this_update(const certauthz_revlist_t *list);
 /* Whether a CRL of the list is past its nextUpdate at `now`. */
 int certauthz_revlist_stale(const certauthz_revlist_t *list, apr_time_t now);
 /* The modification time of the source file version it was loaded from. */

@@ -436,12 +436,30 @@ static void test_verify_ca(void)
     ok(err == NULL && check_view(&u, 0, dev) == REVOKED,
        "verify CA: the CRL its CA signed is taken (%s)", err ? err : "ok");
     if (err == NULL) {
+        X509_CRL *old = revgen_crl(ca.name, 0);
+        ASN1_TIME *t = ASN1_TIME_set(NULL, time(NULL) - 7200);
+        char *old_pem;
+        size_t old_n;
+
         respond(200, "# nothing revoked\n", "\"v3\"", NULL);
         kit_run(&u.k, 5);
         ok(check_view(&u, 0, dev) == REVOKED && u.k.errors >= 1
                && strstr(u.k.last, "not a CRL") != NULL,
            "verify CA: a list served later keeps the CRL in force (%s)",
            u.k.last);
+        /* The CA's own CRL of two hours ago, from before the revocation:
+         * signed, and older than the one in force. */
+        X509_CRL_set1_lastUpdate(old, t);
+        X509_CRL_sign(old, ca.key, EVP_sha256());
+        old_pem = revgen_pem(p, old, &old_n);
+        respond(200, old_pem, "\"v0\"", NULL);
+        kit_run(&u.k, 5);
+        ok(check_view(&u, 0, dev) == REVOKED
+               && strstr(u.k.last, "older than the list in force") != NULL,
+           "rollback: an older CRL of the same CA, replayed, is refused (%s)",
+           u.k.last);
+        ASN1_TIME_free(t);
+        X509_CRL_free(old);
         kit_stop(&u.k);
     }
     else {
@@ -458,7 +476,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     snprintf(dir, sizeof(dir), "/tmp/certauthz-url-%ld", (long)getpid());
     mkdir(dir, 0755);
-    plan(29);
+    plan(30);
     test_fetches();
     test_never_blocks_files();
     test_start_fallback();
