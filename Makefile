@@ -189,7 +189,7 @@ TEST_PKGS = chromium libnss3-tools python3-prometheus-client redis-server
 test: deps
 	@sh scripts/deps.sh $(TEST_PKGS)
 	@$(MAKE) --no-print-directory -j$$(nproc 2>/dev/null || echo 2) all unit asan $(TEST_TOOLS)
-	@CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
+	@CERTAUTHZ_PROMTOOL=$$(sh scripts/promtool.sh) CERTAUTHZ_ASAN=1 CERTAUTHZ_MEMCHECK=1 sh scripts/run-tests.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

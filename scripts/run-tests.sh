@@ -26,7 +26,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${CERTAUTHZ_STAGED:-}" ]; then
     STAGE=$(mktemp -d /tmp/certauthz-test.XXXXXX)
     chmod 755 "$STAGE"
     trap 'rm -rf "$STAGE"' EXIT INT TERM
-    (cd "$TOP" && tar --exclude=.git -cf - .) | (cd "$STAGE" && tar -xf -)
+    (cd "$TOP" && tar --exclude=.git --exclude=./build/deps -cf - .) | (cd "$STAGE" && tar -xf -)
     chmod -R u+rwX,go+rX "$STAGE"
     # Every parent of the stage must be searchable by the children's user.
     d=$STAGE
