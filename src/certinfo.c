@@ -105,7 +105,9 @@ static void set_serial(apr_pool_t *p, certauthz_cert_t *c,
         len = 0;
     }
     else if (m != mag) {
-        memcpy(mag, m, len);
+        /* A negative serial's magnitude is made in mag itself, past its
+         * leading zero bytes: the ranges may overlap. */
+        memmove(mag, m, len);
     }
     c->serial = mag;
     c->serial_len = len;

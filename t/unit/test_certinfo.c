@@ -160,6 +160,35 @@ int main(void)
         OPENSSL_free(d3);
         X509_free(x3);
 
+        /* A negative serial (INTEGER ff 00 01, -65535), whose magnitude
+         * (00 ff ff) has a leading zero byte to drop: made in the output
+         * buffer itself (found by fuzz/fuzz_cert.c as a memcpy of
+         * overlapping ranges). */
+        {
+            BIGNUM *bn = BN_new();
+            ASN1_INTEGER *ai;
+
+            x3 = certgen_cert(dn, sn8, sizeof(sn8), NULL);
+            BN_set_word(bn, 65535);
+            BN_set_negative(bn, 1);
+            ai = BN_to_ASN1_INTEGER(bn, NULL);
+            X509_set_serialNumber(x3, ai);
+            X509_sign(x3, certgen_key(), EVP_sha256());
+            d3 = NULL;
+            l3 = i2d_X509(x3, &d3);
+            b = NULL;
+            ok(certauthz_cert_from_der(p, d3, (apr_size_t)l3, &b) == NULL
+                   && b->serial_negative && b->serial_len == 2
+                   && b->serial[0] == 0xff && b->serial[1] == 0xff,
+               "a negative serial: its magnitude, without the leading zero");
+            is_str(b ? b->serial_hex : NULL, "-FFFF",
+                   "...printed with its sign");
+            ASN1_INTEGER_free(ai);
+            BN_free(bn);
+            OPENSSL_free(d3);
+            X509_free(x3);
+        }
+
         /* Two subjectAltName extensions: refused, as OpenSSL's verifier
          * refuses them. */
         x3 = certgen_cert(dn, sn8, sizeof(sn8), "DNS:one.example.com");
