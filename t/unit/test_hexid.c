@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "src/hexid.h"
+#include "t/unit/rng.h"
 #include "t/unit/tap.h"
 
 static int serial_is(const char *text, const unsigned char *want,
@@ -156,5 +157,39 @@ int main(void)
            "sha256:sha256:"
            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
        "a doubled prefix refused");
+
+    /* The one-pass path (digits alone) against the general one (the same
+     * digits with a colon between every two): the same bytes, or both
+     * refusing, for random digit strings, leading zeros and over-long
+     * ones included. */
+    {
+        static const char alpha[] = "0000123456789abcdefABCDEF";
+        int i, same = 1, nok = 0;
+
+        for (i = 0; i < 20000 && same; i++) {
+            char text[600], spread[1200];
+            unsigned char a[CERTAUTHZ_SERIAL_MAX], b[CERTAUTHZ_SERIAL_MAX];
+            apr_size_t n = rnd(8) == 0 ? 500 + rnd(30) : rnd(70), k = 0, j;
+            apr_size_t la = 0, lb = 0;
+            const char *ea, *eb;
+
+            for (j = 0; j < n; j++) {
+                text[j] = alpha[rnd(sizeof(alpha) - 1)];
+                if (j > 0) {
+                    spread[k++] = ':';
+                }
+                spread[k++] = text[j];
+            }
+            text[n] = spread[k] = '\0';
+            ea = certauthz_serial_parse(text, a, &la);
+            eb = certauthz_serial_parse(spread, b, &lb);
+            same = (ea == NULL) == (eb == NULL)
+                   && (ea != NULL || (la == lb && memcmp(a, b, la) == 0));
+            nok += ea == NULL;
+        }
+        ok(same && nok > 1000,
+           "digits alone and the same digits with colons give the same "
+           "serial, or are both refused (%d accepted)", nok);
+    }
     return done_testing();
 }
