@@ -155,11 +155,31 @@ static int builder_grow(certauthz_revbuild_t *b)
     return 0;
 }
 
+uint64_t certauthz_revbuild_hash(unsigned kind, uint32_t scope,
+                                 const unsigned char *d, apr_size_t n)
+{
+    return hash_key(kind, scope, d, n);
+}
+
+void certauthz_revbuild_prefetch(const certauthz_revbuild_t *b, uint64_t h)
+{
+    const certauthz_revslot_t *slots = (const certauthz_revslot_t *)b->slots.p;
+
+    __builtin_prefetch(&slots[(uint32_t)h & (b->nslots - 1)], 1);
+}
+
 int certauthz_revbuild_add(certauthz_revbuild_t *b, unsigned kind,
                            uint32_t scope, const unsigned char *d,
                            apr_size_t n)
 {
-    uint64_t h;
+    return certauthz_revbuild_add_hashed(b, kind, scope, d, n,
+                                         hash_key(kind, scope, d, n));
+}
+
+int certauthz_revbuild_add_hashed(certauthz_revbuild_t *b, unsigned kind,
+                                  uint32_t scope, const unsigned char *d,
+                                  apr_size_t n, uint64_t h)
+{
     uint32_t i, off;
     certauthz_revslot_t *slots;
     unsigned char *rec;
@@ -167,7 +187,6 @@ int certauthz_revbuild_add(certauthz_revbuild_t *b, unsigned kind,
     if ((b->nrecords + 1) * 2 > b->nslots && builder_grow(b) != 0) {
         return -1;
     }
-    h = hash_key(kind, scope, d, n);
     slots = (certauthz_revslot_t *)b->slots.p;
     for (i = (uint32_t)h & (b->nslots - 1); slots[i].off != 0;
          i = (i + 1) & (b->nslots - 1)) {

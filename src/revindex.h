@@ -76,6 +76,17 @@ int certauthz_revbuild_add(certauthz_revbuild_t *b, unsigned kind,
                            uint32_t scope, const unsigned char *d,
                            apr_size_t n);
 
+/* The same in two steps, for a caller adding many records: the record's
+ * hash, and a hint that brings its slot into the cache, a few records
+ * before certauthz_revbuild_add_hashed adds it (h: that hash).  A slot
+ * is a cache miss in a large list, and this overlaps them. */
+uint64_t certauthz_revbuild_hash(unsigned kind, uint32_t scope,
+                                 const unsigned char *d, apr_size_t n);
+void certauthz_revbuild_prefetch(const certauthz_revbuild_t *b, uint64_t h);
+int certauthz_revbuild_add_hashed(certauthz_revbuild_t *b, unsigned kind,
+                                  uint32_t scope, const unsigned char *d,
+                                  apr_size_t n, uint64_t h);
+
 /* The number of an issuer (a CRL issuer, or one an indirect CRL names),
  * created on first sight; next_update (0: none) is its CRL's.  0, or -1. */
 int certauthz_revbuild_issuer(certauthz_revbuild_t *b,

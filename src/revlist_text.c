@@ -42,22 +42,67 @@ const char *certauthz_revtoken(apr_pool_t *p, const char *s, apr_size_t n)
 
 /* One serial token of line `lineno` into the builder (checked only, when
  * b is NULL). */
+/* Serials parsed and not yet added, their slots being fetched into the
+ * cache meanwhile (certauthz_revbuild_prefetch): in a large list every
+ * insertion is a cache miss, and AHEAD of them overlap. */
+#define AHEAD 8
+typedef struct {
+    certauthz_revbuild_t *b;
+    unsigned first, n;
+    apr_size_t len[AHEAD];
+    uint64_t h[AHEAD];
+    unsigned char bytes[AHEAD][CERTAUTHZ_SERIAL_MAX];
+} pending_t;
+
+/* Add the oldest pending serial.  0, or -1 (out of memory). */
+static int add_oldest(pending_t *q)
+{
+    unsigned i = q->first;
+
+    q->first = (q->first + 1) % AHEAD;
+    q->n--;
+    return certauthz_revbuild_add_hashed(q->b, CERTAUTHZ_REC_SERIAL, 0,
+                                         q->bytes[i], q->len[i], q->h[i]);
+}
+
+/* Add every pending serial.  NULL, or the out-of-memory message. */
+static const char *add_pending(pending_t *q)
+{
+    while (q->n > 0) {
+        if (add_oldest(q) != 0) {
+            return certauthz_rev_oom;
+        }
+    }
+    return NULL;
+}
+
+/* Parse tok as a serial (any error names path and line) and, when q is not
+ * NULL, queue it for q's builder. */
 static const char *add_serial(apr_pool_t *p, const char *path,
                               unsigned lineno, const char *tok,
-                              apr_size_t n, certauthz_revbuild_t *b)
+                              apr_size_t n, pending_t *q)
 {
-    unsigned char bytes[CERTAUTHZ_SERIAL_MAX];
-    apr_size_t blen;
-    const char *why = certauthz_serial_parse_n(tok, n, bytes, &blen);
+    unsigned char scratch[CERTAUTHZ_SERIAL_MAX], *bytes = scratch;
+    apr_size_t blen, i = 0;
+    const char *why;
 
+    if (q != NULL) {
+        if (q->n == AHEAD && add_oldest(q) != 0) {
+            return certauthz_rev_oom;
+        }
+        i = (q->first + q->n) % AHEAD;
+        bytes = q->bytes[i];
+    }
+    why = certauthz_serial_parse_n(tok, n, bytes, &blen);
     if (why != NULL) {
         return apr_psprintf(p, "%s: line %u: '%s' is not a hex serial: %s",
                             path, lineno, certauthz_revtoken(p, tok, n), why);
     }
-    if (b != NULL
-        && certauthz_revbuild_add(b, CERTAUTHZ_REC_SERIAL, 0, bytes, blen)
-               != 0) {
-        return certauthz_rev_oom;
+    if (q != NULL) {
+        q->len[i] = blen;
+        q->h[i] = certauthz_revbuild_hash(CERTAUTHZ_REC_SERIAL, 0, bytes, blen);
+        certauthz_revbuild_prefetch(q->b, q->h[i]);
+        q->n++;
     }
     return NULL;
 }
@@ -68,7 +113,10 @@ const char *certauthz_parse_list(apr_pool_t *p, const char *path,
 {
     const char *line = buf, *end = buf + len, *err;
     unsigned lineno = 0;
+    pending_t q;
 
+    q.b = b;
+    q.first = q.n = 0;
     b->format = CERTAUTHZ_FMT_LIST;
     while (line < end) {
         const char *nl = memchr(line, '\n', (apr_size_t)(end - line));
@@ -126,11 +174,11 @@ const char *certauthz_parse_list(apr_pool_t *p, const char *path,
             }
             continue;
         }
-        if ((err = add_serial(p, path, lineno, tok, n, b)) != NULL) {
+        if ((err = add_serial(p, path, lineno, tok, n, &q)) != NULL) {
             return err;
         }
     }
-    return NULL;
+    return add_pending(&q);
 }
 
 /* The database of `openssl ca`: status, expiry, revocation date[,reason],
@@ -142,7 +190,10 @@ const char *certauthz_parse_index(apr_pool_t *p, const char *path,
 {
     const char *line = buf, *end = buf + len;
     unsigned lineno = 0;
+    pending_t q;
 
+    q.b = b;
+    q.first = q.n = 0;
     b->format = CERTAUTHZ_FMT_INDEX;
     while (line < end) {
         const char *nl = memchr(line, '\n', (apr_size_t)(end - line));
@@ -189,10 +240,10 @@ const char *certauthz_parse_index(apr_pool_t *p, const char *path,
         /* V and E serials are checked too: a malformed line is a sign
          * of a damaged file, whatever its status. */
         err = add_serial(p, path, lineno, f[3], (apr_size_t)(fe[3] - f[3]),
-                         f[0][0] == 'R' ? b : NULL);
+                         f[0][0] == 'R' ? &q : NULL);
         if (err != NULL) {
             return err;
         }
     }
-    return NULL;
+    return add_pending(&q);
 }

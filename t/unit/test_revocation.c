@@ -166,6 +166,52 @@ static void test_list(ca_t *ca1, ca_t *ca2)
     path = puts_("empty.txt", "");
     ok(check_file(path, &no_cache, cert(ca1, 2), 0) == OK_,
        "list: an empty file is an empty list");
+
+    /* Serials are added a few lines after they are read (their slots
+     * fetched meanwhile): 1,000 serials, every tenth written twice (once
+     * right after itself, once much later), a fingerprint line among
+     * them, a comment and blank lines: every one is found, each counted
+     * once, and the first and the last too. */
+    {
+        char *text = malloc(64 * 1200 + 128), *t = text;
+        certauthz_revlist_t *l = NULL;
+        const char *err;
+        int i, found = 1;
+
+        for (i = 1; i <= 1000; i++) {
+            t += sprintf(t, "%x\n", 0x50000 + i);
+            if (i % 10 == 0) {
+                t += sprintf(t, "0x%x\n", 0x50000 + i);
+            }
+            if (i == 500) {
+                t += sprintf(t, "# half way\n\nsha256:%s\n", fp->fingerprint);
+            }
+        }
+        for (i = 10; i <= 1000; i += 10) {
+            t += sprintf(t, "%x\n", 0x50000 + i);
+        }
+        path = puts_("many.txt", text);
+        err = certauthz_revlist_load(p, path, &no_cache, &l);
+        for (i = 1; err == NULL && i <= 1000 && found; i++) {
+            found = certauthz_revlist_check(l, cert(ca2, 0x50000 + i),
+                                            apr_time_now(), 0) == REVOKED;
+        }
+        ok(err == NULL && found
+               && certauthz_revlist_check(l, fp, apr_time_now(), 0) == REVOKED
+               && certauthz_revlist_check(l, cert(ca1, 0x50000), apr_time_now(),
+                                          0) == OK_
+               && certauthz_revlist_check(l, cert(ca1, 0x50000 + 1001),
+                                          apr_time_now(), 0) == OK_,
+           "list: 1,000 serials and a fingerprint, every one found, no "
+           "neighbour (%s)", err ? err : "ok");
+        ok(l != NULL && certauthz_revlist_entries(l) == 1001,
+           "list: duplicates counted once (%llu entries)",
+           l ? (unsigned long long)certauthz_revlist_entries(l) : 0ULL);
+        if (l != NULL) {
+            certauthz_revlist_release(l);
+        }
+        free(text);
+    }
 }
 
 static void test_list_errors(void)
