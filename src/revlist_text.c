@@ -54,6 +54,12 @@ typedef struct {
     unsigned char bytes[AHEAD][CERTAUTHZ_SERIAL_MAX];
 } pending_t;
 
+static void pending_init(pending_t *q, certauthz_revbuild_t *b)
+{
+    q->b = b;
+    q->first = q->n = 0;
+}
+
 /* Add the oldest pending serial.  0, or -1 (out of memory). */
 static int add_oldest(pending_t *q)
 {
@@ -115,8 +121,7 @@ const char *certauthz_parse_list(apr_pool_t *p, const char *path,
     unsigned lineno = 0;
     pending_t q;
 
-    q.b = b;
-    q.first = q.n = 0;
+    pending_init(&q, b);
     b->format = CERTAUTHZ_FMT_LIST;
     while (line < end) {
         const char *nl = memchr(line, '\n', (apr_size_t)(end - line));
@@ -192,8 +197,7 @@ const char *certauthz_parse_index(apr_pool_t *p, const char *path,
     unsigned lineno = 0;
     pending_t q;
 
-    q.b = b;
-    q.first = q.n = 0;
+    pending_init(&q, b);
     b->format = CERTAUTHZ_FMT_INDEX;
     while (line < end) {
         const char *nl = memchr(line, '\n', (apr_size_t)(end - line));

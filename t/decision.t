@@ -19,20 +19,7 @@ sub logged {
     my $off = -s $log || 0;
     my $emark = error_log_mark();
     my $res = get_response('certauthz_decision', $path, %o);
-    # The line of this request: the one for PATH after the offset (the
-    # line of an earlier request may land after the offset was taken).
-    my $line;
-    for (1 .. 50) {
-        open my $fh, '<', $log or die "$log: $!";
-        seek $fh, $off, 0;
-        ($line) = grep { index($_, "$path|") == 0 } <$fh>;
-        close $fh;
-        last if defined $line;
-        select undef, undef, undef, 0.1;
-    }
-    chomp $line if defined $line;
-    select undef, undef, undef, 0.2;
-    return { res => $res, fields => [split /\|/, $line // ''],
+    return { res => $res, fields => [log_fields($log, $off, $path)],
              err => error_log_since($emark) };
 }
 

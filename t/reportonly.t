@@ -19,18 +19,7 @@ sub logged {
     my $off = -s $log || 0;
     my $emark = error_log_mark();
     my $code = get_status('certauthz_ro', $path, $cert ? (cert => $cert) : ());
-    my $line;
-    for (1 .. 50) {
-        open my $fh, '<', $log or die "$log: $!";
-        seek $fh, $off, 0;
-        ($line) = grep { index($_, "$path|") == 0 } <$fh>;
-        close $fh;
-        last if defined $line;
-        select undef, undef, undef, 0.1;
-    }
-    chomp $line if defined $line;
-    select undef, undef, undef, 0.2;
-    return { code => $code, fields => [split /\|/, $line // ''],
+    return { code => $code, fields => [log_fields($log, $off, $path)],
              err => error_log_since($emark) };
 }
 sub summary { join '|', @{ $_[0]{fields} }[1, 3, 4, 5] }

@@ -12,7 +12,8 @@ use Apache::Test ();
 use Apache::TestConfig ();
 
 our @EXPORT = qw(pki port get_status get_response keepalive_statuses
-                 ka_connect ka_get error_log_since error_log_mark t_path);
+                 ka_connect ka_get error_log_since error_log_mark t_path
+                 log_fields);
 
 sub t_path { Apache::Test::vars('t_dir') . '/' . join('/', @_) }
 sub pki { t_path('pki', 'out', @_) }
@@ -113,6 +114,27 @@ sub error_log_since {
     local $/;
     my $t = <$fh>;
     return defined $t ? $t : '';
+}
+
+# log_fields(LOG, OFFSET, PATH) -> the '|'-separated fields of the line of
+# an access log LOG, written after OFFSET, that starts with "PATH|" (the
+# line of an earlier request may land after the offset was taken); waits
+# up to 5 s for it, and 0.2 s more so that the error log has the request's
+# lines too.  () when there is none.
+sub log_fields {
+    my ($log, $off, $path) = @_;
+    my $line;
+    for (1 .. 50) {
+        open my $fh, '<', $log or die "$log: $!";
+        seek $fh, $off, 0;
+        ($line) = grep { index($_, "$path|") == 0 } <$fh>;
+        close $fh;
+        last if defined $line;
+        select undef, undef, undef, 0.1;
+    }
+    chomp $line if defined $line;
+    select undef, undef, undef, 0.2;
+    return split /\|/, $line // '';
 }
 
 1;
