@@ -9,7 +9,7 @@ use CertAuthzTest;
 use JSON::PP ();
 use MIME::Base64 ();
 
-plan tests => 30;
+plan tests => 34;
 
 my $log = Apache::Test::vars('t_logs') . '/decision.log';
 
@@ -96,3 +96,16 @@ is($l->{res}->code, 401, '...a client without a certificate is asked for a passw
 $l = logged('/d/basic', headers => { Authorization => 'Basic ' . MIME::Base64::encode_base64('admin:secret', '') });
 is($l->{res}->code, 200, '...and the password still works');
 is($l->{fields}[2], 'admin', '...as the password user');
+
+# A line that cannot tell (a regex past its match limit on this CN): 500
+# with CERTAUTHZ0004 naming the line, alone and under "Require not" (a
+# refusal there would have been turned into a grant); a certificate the
+# regex fails on quickly is judged as usual.
+$l = logged('/d/bomb', cert => 'newlinecl');
+is($l->{res}->code, 500, 'a regex past its limit: 500, not a grant or a refusal');
+like($l->{err}, qr/CERTAUTHZ0004: "cert-subject .*CN~.*": cannot tell whether the certificate matches/,
+     '...and the error log names the line');
+is(logged('/d/not-bomb', cert => 'newlinecl')->{res}->code, 500,
+   '...under Require not as well');
+is(logged('/d/not-bomb', cert => 'client')->{res}->code, 200,
+   'the same negated line on a short CN decides as usual');
