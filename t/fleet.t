@@ -20,7 +20,7 @@ use Time::HiRes qw(sleep time);
 my $redis_bin = '/usr/bin/redis-server';
 plan skip_all => 'redis-server is not installed (scripts/deps.sh redis-server)'
     unless -x $redis_bin;
-plan tests => 42;
+plan tests => 43;
 
 my $CA = pki('fleet-ca');
 sub dev { "fleet-ca/devices/$_[0]" }
@@ -173,6 +173,31 @@ sleep 0.2;
 like(error_log_since($mark), qr/device="fleet-a" reason=revoked/,
      'the refusal is logged with reason revoked');
 is(status_of($peer, 'fleet-b'), 200, 'other devices are unaffected');
+# Over HTTP/2, 60 parallel streams of one connection per device, as a
+# browser sends them (mod_http2 does not run under prefork).
+SKIP: {
+    my $curl = `sh -c 'command -v curl'`;
+    chomp $curl;
+    skip 'HTTP/2: curl, or an MPM with threads, is missing', 1
+        if !$curl || ($ENV{CERTAUTHZ_MPM} || '') eq 'prefork';
+    my %seen;
+    for my $d (qw(fleet-a fleet-b)) {
+        my $cfg = Apache::Test::vars('t_logs') . "/fleet-h2-$$.cfg";
+        open my $fh, '>', $cfg or die "$cfg: $!";
+        print $fh qq{url = "https://localhost:${\ port('fleet_deny')}/p/valid"\noutput = "/dev/null"\n}
+            for 1 .. 60;
+        close $fh;
+        open my $out, '-|', $curl, '-s', '--no-progress-meter', '--http2', '--parallel',
+            '--parallel-max', '100', '--cacert', pki('ca.crt'), '--cert', pki(dev($d) . '.crt'),
+            '--key', pki(dev($d) . '.key'), '-K', $cfg, '-w', '%{http_code} %{http_version}\n'
+            or die "curl: $!";
+        $seen{$d} = join ',', sort { $a cmp $b } keys %{{ map { chomp; $_ => 1 } <$out> }};
+        close $out;
+        unlink $cfg;
+    }
+    is("$seen{'fleet-a'} / $seen{'fleet-b'}", '403 2 / 200 2',
+       'over HTTP/2 every stream of the revoked device is refused, every one of the other let in');
+}
 $st = status_json($peer);
 ok(($st->{stores}[0]{state} // '') eq 'up' && ($st->{store_lookups} // 0) > 0
    && defined $st->{stores}[0]{checked},
